@@ -1,0 +1,53 @@
+// swift-tools-version:5.10
+import PackageDescription
+
+/// Kernels are the product: build them with bounds checks off in release builds.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "swiftnet",
+    products: [
+        .executable(name: "swiftnet", targets: ["swiftnet"]),
+        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries, as system-library targets.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CImageCodec", dependencies: ["CJPEG", "CPNG"],
+                linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
+
+        // Format layer: cfg / .data / .names / .weights parsing, no math.
+        .target(name: "SwiftnetFormat"),
+        // Core: tensors, kernels, GEMM behind one interface, threading.
+        .target(name: "SwiftnetCore", dependencies: ["SwiftnetFormat", "COpenBLAS"], swiftSettings: fast),
+        // Layers: one file per cfg section, the network graph, weights binding.
+        .target(name: "SwiftnetLayers", dependencies: ["SwiftnetFormat", "SwiftnetCore"], swiftSettings: fast),
+        // Data: image decode/encode, darknet's resize and letterbox, drawing.
+        .target(name: "SwiftnetData", dependencies: ["SwiftnetFormat", "SwiftnetCore", "CImageCodec"], swiftSettings: fast),
+        // Detection: boxes, NMS, the detect pipeline and its output formats.
+        .target(name: "SwiftnetDetect", dependencies: ["SwiftnetLayers", "SwiftnetData"], swiftSettings: fast),
+
+        .executableTarget(
+            name: "swiftnet",
+            dependencies: [
+                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FormatTests", dependencies: ["SwiftnetFormat", "TestSupport"]),
+        .testTarget(name: "CoreTests", dependencies: ["SwiftnetCore", "TestSupport"]),
+        .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
+        .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)

@@ -1,0 +1,181 @@
+// Thin glue around libjpeg(-turbo) and libpng: their error paths need setjmp/longjmp,
+// which Swift cannot express, so the codec calls live here and report errors as strings.
+#include "sn_codec.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jpeglib.h>
+#include <png.h>
+
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char message[JMSG_LENGTH_MAX];
+} sn_jpeg_error;
+
+static void sn_jpeg_error_exit(j_common_ptr cinfo) {
+    sn_jpeg_error *err = (sn_jpeg_error *)cinfo->err;
+    (*cinfo->err->format_message)(cinfo, err->message);
+    longjmp(err->jump, 1);
+}
+
+static void sn_jpeg_silent(j_common_ptr cinfo) { (void)cinfo; }
+
+static void sn_copy_error(char *dst, size_t size, const char *src) {
+    if (size == 0) return;
+    strncpy(dst, src, size - 1);
+    dst[size - 1] = 0;
+}
+
+int sn_decode_jpeg(const unsigned char *data, size_t size, sn_decoded_image *out) {
+    struct jpeg_decompress_struct cinfo;
+    sn_jpeg_error jerr;
+    unsigned char *volatile pixels = NULL;
+    memset(out, 0, sizeof(*out));
+    cinfo.err = jpeg_std_error(&jerr.base);
+    jerr.base.error_exit = sn_jpeg_error_exit;
+    jerr.base.output_message = sn_jpeg_silent;
+    if (setjmp(jerr.jump)) {
+        sn_copy_error(out->error, sizeof(out->error), jerr.message);
+        jpeg_destroy_decompress(&cinfo);
+        free(pixels);
+        return 1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, (unsigned char *)data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
+        sn_copy_error(out->error, sizeof(out->error), "CMYK JPEG images are not supported");
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    cinfo.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&cinfo);
+    if (cinfo.output_components != 3) {
+        sn_copy_error(out->error, sizeof(out->error), "unexpected JPEG component count");
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    size_t stride = (size_t)cinfo.output_width * 3;
+    pixels = (unsigned char *)malloc(stride * cinfo.output_height);
+    if (!pixels) {
+        sn_copy_error(out->error, sizeof(out->error), "out of memory");
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        unsigned char *row = pixels + stride * cinfo.output_scanline;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    out->width = (int)cinfo.output_width;
+    out->height = (int)cinfo.output_height;
+    out->pixels = pixels;
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+int sn_decode_png(const unsigned char *data, size_t size, sn_decoded_image *out) {
+    png_image image;
+    memset(out, 0, sizeof(*out));
+    memset(&image, 0, sizeof(image));
+    image.version = PNG_IMAGE_VERSION;
+    if (!png_image_begin_read_from_memory(&image, data, size)) {
+        sn_copy_error(out->error, sizeof(out->error), image.message);
+        return 1;
+    }
+    image.format = PNG_FORMAT_RGBA;
+    size_t count = (size_t)image.width * image.height;
+    unsigned char *rgba = (unsigned char *)malloc(count * 4);
+    if (!rgba) {
+        png_image_free(&image);
+        sn_copy_error(out->error, sizeof(out->error), "out of memory");
+        return 1;
+    }
+    if (!png_image_finish_read(&image, NULL, rgba, 0, NULL)) {
+        sn_copy_error(out->error, sizeof(out->error), image.message);
+        free(rgba);
+        png_image_free(&image);
+        return 1;
+    }
+    for (size_t i = 0; i < count; ++i) {
+        rgba[3 * i + 0] = rgba[4 * i + 0];
+        rgba[3 * i + 1] = rgba[4 * i + 1];
+        rgba[3 * i + 2] = rgba[4 * i + 2];
+    }
+    out->pixels = rgba;
+    out->width = (int)image.width;
+    out->height = (int)image.height;
+    return 0;
+}
+
+int sn_encode_jpeg(const unsigned char *rgb, int width, int height, int quality,
+                   unsigned char **out_data, size_t *out_size, char *error, size_t error_size) {
+    struct jpeg_compress_struct cinfo;
+    sn_jpeg_error jerr;
+    unsigned char *buffer = NULL;
+    unsigned long length = 0;
+    *out_data = NULL;
+    *out_size = 0;
+    cinfo.err = jpeg_std_error(&jerr.base);
+    jerr.base.error_exit = sn_jpeg_error_exit;
+    jerr.base.output_message = sn_jpeg_silent;
+    if (setjmp(jerr.jump)) {
+        sn_copy_error(error, error_size, jerr.message);
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return 1;
+    }
+    jpeg_create_compress(&cinfo);
+    jpeg_mem_dest(&cinfo, &buffer, &length);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(rgb + (size_t)cinfo.next_scanline * (size_t)width * 3);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    jpeg_destroy_compress(&cinfo);
+    *out_data = buffer;
+    *out_size = (size_t)length;
+    return 0;
+}
+
+int sn_encode_png(const unsigned char *rgb, int width, int height,
+                  unsigned char **out_data, size_t *out_size, char *error, size_t error_size) {
+    png_image image;
+    png_alloc_size_t length = 0;
+    memset(&image, 0, sizeof(image));
+    image.version = PNG_IMAGE_VERSION;
+    image.width = (png_uint_32)width;
+    image.height = (png_uint_32)height;
+    image.format = PNG_FORMAT_RGB;
+    *out_data = NULL;
+    *out_size = 0;
+    if (!png_image_write_get_memory_size(image, length, 0, rgb, 0, NULL)) {
+        sn_copy_error(error, error_size, image.message);
+        return 1;
+    }
+    unsigned char *buffer = (unsigned char *)malloc(length);
+    if (!buffer) {
+        sn_copy_error(error, error_size, "out of memory");
+        return 1;
+    }
+    if (!png_image_write_to_memory(&image, buffer, &length, 0, rgb, 0, NULL)) {
+        sn_copy_error(error, error_size, image.message);
+        free(buffer);
+        return 1;
+    }
+    *out_data = buffer;
+    *out_size = (size_t)length;
+    return 0;
+}
+
+void sn_free(void *pointer) { free(pointer); }

@@ -1,0 +1,156 @@
+import Foundation
+import SwiftnetFormat
+
+/// darknet's own tanh form `2/(1+exp(−2v))−1`, used inside mish.
+@inline(__always) func darknetTanh(_ v: Float) -> Float { 2 / (1 + expf(-2 * v)) - 1 }
+
+@inline(__always) func logisticScalar(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+
+/// softplus with darknet's threshold 20.
+@inline(__always) func softplus(_ x: Float) -> Float {
+    if x > 20 { return x }
+    if x < -20 { return expf(x) }
+    return logf(expf(x) + 1)
+}
+
+extension Activation {
+    /// The element-wise forward of an activation with darknet's exact scalar numerics (spec §1.9).
+    @inline(__always)
+    public func apply(_ x: Float) -> Float {
+        switch self {
+        case .linear: return x
+        case .logistic: return logisticScalar(x)
+        case .loggy: return 2 / (1 + expf(-x)) - 1
+        case .relu: return x > 0 ? x : 0
+        case .relu6: return min(max(x, 0), 6)
+        case .elu: return x >= 0 ? x : expf(x) - 1
+        case .selu: return x >= 0 ? 1.0507 * x : 1.0507 * 1.6732 * (expf(x) - 1)
+        case .gelu: return 0.5 * x * (1 + tanhf(0.797885 * x + 0.035677 * x * x * x))
+        case .relie: return x > 0 ? x : 0.01 * x
+        case .ramp: return (x > 0 ? x : 0) + 0.1 * x
+        case .leaky, .revleaky: return x > 0 ? x : 0.1 * x
+        case .tanh: return 2 / (1 + expf(-2 * x)) - 1
+        case .plse:
+            if x < -4 { return 0.01 * (x + 4) }
+            if x > 4 { return 0.01 * (x - 4) + 1 }
+            return 0.125 * x + 0.5
+        case .stair:
+            let n = floorf(x)
+            if Int(n) % 2 == 0 { return floorf(x / 2) }
+            return (x - n) + floorf(x / 2)
+        case .hardtan: return x < -1 ? -1 : (x > 1 ? 1 : x)
+        case .lhtan:
+            if x < 0 { return 0.001 * x }
+            if x > 1 { return 0.001 * (x - 1) + 1 }
+            return x
+        case .swish: return x * logisticScalar(x)
+        case .mish: return x * darknetTanh(softplus(x))
+        case .hardMish:
+            if x > 0 { return x }
+            if x > -2 { return x * x / 2 + x }
+            return 0
+        case .normalizeChannels, .normalizeChannelsSoftmax, .normalizeChannelsSoftmaxMaxval:
+            return x // channel-wise; handled by `Kernels.activate(channels:spatial:)`
+        }
+    }
+}
+
+public extension Kernels {
+    /// Applies an element-wise activation in place on `count` values (vectorised for the common kinds).
+    static func activate(_ x: UnsafeMutablePointer<Float>, count: Int, _ activation: Activation) {
+        if activation == .linear || count == 0 { return }
+        Parallel.chunks(count, grain: 1 << 15) { range in
+            activateRange(x, range, activation)
+        }
+    }
+
+    /// Applies any activation to `batch` images of `channels × spatial` values, including the channel-wise kinds.
+    static func activate(_ x: UnsafeMutablePointer<Float>, batch: Int, channels: Int, spatial: Int, _ activation: Activation) {
+        if activation.isChannelwise {
+            for b in 0..<batch {
+                normalizeChannels(x + b * channels * spatial, channels: channels, spatial: spatial, activation)
+            }
+        } else {
+            activate(x, count: batch * channels * spatial, activation)
+        }
+    }
+
+    /// Adds a per-channel bias and applies the activation in one pass (`channels × spatial` values).
+    static func biasActivate(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, channels: Int, spatial: Int, _ activation: Activation) {
+        if activation.isChannelwise {
+            if let bias {
+                for c in 0..<channels {
+                    let row = x + c * spatial
+                    let b = bias[c]
+                    for i in 0..<spatial { row[i] += b }
+                }
+            }
+            normalizeChannels(x, channels: channels, spatial: spatial, activation)
+            return
+        }
+        Parallel.chunks(channels, grain: max(1, (1 << 14) / max(1, spatial))) { range in
+            for c in range {
+                let row = x + c * spatial
+                if let bias {
+                    let b = bias[c]
+                    var i = 0
+                    let bv = FloatV(repeating: b)
+                    while i + 8 <= spatial {
+                        let p = UnsafeMutableRawPointer(row + i)
+                        p.storeBytes(of: p.loadUnaligned(as: FloatV.self) + bv, as: FloatV.self)
+                        i += 8
+                    }
+                    while i < spatial { row[i] += b; i += 1 }
+                }
+                activateRange(row, 0..<spatial, activation)
+            }
+        }
+    }
+
+    @inline(__always)
+    internal static func activateRange(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ activation: Activation) {
+        switch activation {
+        case .linear: return
+        case .leaky, .revleaky: vectorMap(x, range, vleaky) { $0 > 0 ? $0 : 0.1 * $0 }
+        case .mish: vectorMap(x, range, vmish) { Activation.mish.apply($0) }
+        case .swish: vectorMap(x, range, vswish) { Activation.swish.apply($0) }
+        case .logistic: vectorMap(x, range, vlogistic) { logisticScalar($0) }
+        case .relu: vectorMap(x, range, { $0.replacing(with: 0, where: $0 .<= 0) }) { $0 > 0 ? $0 : 0 }
+        default:
+            for i in range { x[i] = activation.apply(x[i]) }
+        }
+    }
+
+    @inline(__always)
+    internal static func vectorMap(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ f: (FloatV) -> FloatV, _ scalar: (Float) -> Float) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let p = UnsafeMutableRawPointer(x + i)
+            p.storeBytes(of: f(p.loadUnaligned(as: FloatV.self)), as: FloatV.self)
+            i += 8
+        }
+        while i < range.upperBound { x[i] = scalar(x[i]); i += 1 }
+    }
+
+    /// The channel-wise activations: per pixel, values across channels are normalised (spec §1.9).
+    static func normalizeChannels(_ x: UnsafeMutablePointer<Float>, channels: Int, spatial: Int, _ activation: Activation) {
+        let eps: Float = 0.0001
+        for i in 0..<spatial {
+            switch activation {
+            case .normalizeChannels:
+                var sum = eps
+                for c in 0..<channels { let v = x[c * spatial + i]; if v > 0 { sum += v } }
+                for c in 0..<channels { let v = x[c * spatial + i]; x[c * spatial + i] = v > 0 ? v / sum : 0 }
+            default:
+                var maxValue: Float = 0
+                if activation == .normalizeChannelsSoftmaxMaxval {
+                    maxValue = -.greatestFiniteMagnitude
+                    for c in 0..<channels { maxValue = max(maxValue, x[c * spatial + i]) }
+                }
+                var sum = eps
+                for c in 0..<channels { sum += expf(x[c * spatial + i] - maxValue) }
+                for c in 0..<channels { x[c * spatial + i] = expf(x[c * spatial + i] - maxValue) / sum }
+            }
+        }
+    }
+}

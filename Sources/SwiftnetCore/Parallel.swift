@@ -1,0 +1,24 @@
+import Dispatch
+import Foundation
+
+/// The one place that decides how work is split across cores (besides OpenBLAS's own threads for GEMM).
+public enum Parallel {
+    /// Number of worker threads for the non-GEMM kernels.
+    nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks; runs inline when the work
+    /// is smaller than `grain` items.
+    @inline(__always)
+    public static func chunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        let workers = min(threads, max(1, count / max(1, grain)))
+        if workers <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = count * w / workers
+            let hi = count * (w + 1) / workers
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}

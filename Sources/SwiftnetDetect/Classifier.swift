@@ -1,0 +1,56 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetData
+import SwiftnetFormat
+import SwiftnetLayers
+
+/// Runs a classification network the way `darknet classifier predict` does: shorter side resized to the network
+/// width, centre crop, forward, top-k of the output layer.
+public final class Classifier {
+    public let network: Network
+
+    public init(network: Network) {
+        self.network = network
+        network.setBatch(1)
+    }
+
+    /// darknet's `resize_min` + centre `crop_image` to the network size.
+    public func preprocess(_ image: Image) -> Image {
+        let side = network.width
+        var w = image.width, h = image.height
+        if w < h {
+            h = (h * side) / w
+            w = side
+        } else {
+            w = (w * side) / h
+            h = side
+        }
+        let resized = image.resized(width: w, height: h)
+        let dx = (resized.width - network.width) / 2, dy = (resized.height - network.height) / 2
+        var out = Image(width: network.width, height: network.height, channels: image.channels)
+        for c in 0..<image.channels {
+            for y in 0..<network.height {
+                let sy = min(max(y + dy, 0), resized.height - 1)
+                for x in 0..<network.width {
+                    let sx = min(max(x + dx, 0), resized.width - 1)
+                    out[x, y, c] = resized[sx, sy, c]
+                }
+            }
+        }
+        return out
+    }
+
+    /// Output probabilities of the network's output layer for an image.
+    public func predict(_ image: Image) -> [Float] {
+        let input = preprocess(image)
+        input.data.withUnsafeBufferPointer { network.input.pointer.update(from: $0.baseAddress!, count: input.data.count) }
+        network.forward()
+        let layer = network.outputLayer
+        return Array(UnsafeBufferPointer(start: layer.output.pointer, count: layer.outputShape.count))
+    }
+
+    /// Indices of the `k` largest values, highest first; ties keep the lower index.
+    public static func topK(_ values: [Float], k: Int) -> [Int] {
+        Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(k))
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import SwiftnetLayers
+
+/// darknet's text and JSON renderings of detections (spec §4.6).
+public enum DetectionOutput {
+    /// Console lines as `draw_detections_v3` prints them: detections whose best class passes `threshold`, sorted by
+    /// left edge; best class first, then the other classes above the threshold. With `extended`, box coordinates in
+    /// pixels follow each label.
+    public static func consoleLines(_ detections: [Detection], names: [String], threshold: Float, imageWidth: Int,
+                                    imageHeight: Int, extended: Bool) -> [String] {
+        var selected: [(detection: Detection, best: Int)] = []
+        for d in detections {
+            var best = -1
+            var bestProbability = threshold
+            for (k, p) in d.probabilities.enumerated() where p > bestProbability && !names[k].hasPrefix("dont_show") {
+                best = k
+                bestProbability = p
+            }
+            if best >= 0 { selected.append((d, best)) }
+        }
+        let order = selected.indices.sorted {
+            let a = selected[$0].detection.box, b = selected[$1].detection.box
+            let la = a.x - a.w / 2, lb = b.x - b.w / 2
+            return la != lb ? la < lb : $0 < $1
+        }
+        var lines: [String] = []
+        for index in order {
+            let (d, best) = selected[index]
+            let suffix = extended ? coordinates(d.box, imageWidth, imageHeight) : ""
+            lines.append(label(names[best], d.probabilities[best]) + suffix)
+            for (k, p) in d.probabilities.enumerated() where p > threshold && k != best && !names[k].hasPrefix("dont_show") {
+                lines.append(label(names[k], p) + suffix)
+            }
+        }
+        return lines
+    }
+
+    static func label(_ name: String, _ p: Float) -> String {
+        String(format: "%@: %.0f%%", name, Double(p * 100))
+    }
+
+    static func coordinates(_ b: Box, _ w: Int, _ h: Int) -> String {
+        String(format: "\t(left_x: %4.0f   top_y: %4.0f   width: %4.0f   height: %4.0f)",
+               Double((b.x - b.w / 2) * Float(w)).rounded(), Double((b.y - b.h / 2) * Float(h)).rounded(),
+               Double(b.w * Float(w)).rounded(), Double(b.h * Float(h)).rounded())
+    }
+
+    /// One image's object in darknet's `-out` JSON (`detection_to_json`): every class probability above 0.005.
+    public static func jsonImage(_ detections: [Detection], names: [String], frameID: Int, filename: String) -> String {
+        var objects: [String] = []
+        for d in detections {
+            for (k, p) in d.probabilities.enumerated() where p > 0.005 && !names[k].hasPrefix("dont_show") {
+                objects.append(String(format: "  {\"class_id\":%d, \"name\":\"%@\", \"relative_coordinates\":{\"center_x\":%f, \"center_y\":%f, \"width\":%f, \"height\":%f}, \"confidence\":%f}",
+                                      k, jsonEscaped(names[k]), Double(d.box.x), Double(d.box.y), Double(d.box.w), Double(d.box.h), Double(p)))
+            }
+        }
+        return "{\n \"frame_id\":\(frameID), \n \"filename\":\"\(jsonEscaped(filename))\", \n \"objects\": [ \n"
+            + objects.joined(separator: ", \n") + "\n ] \n}"
+    }
+
+    /// The whole `-out` file: `[\n`, image objects separated by `, \n`, `\n]`.
+    public static func jsonFile(_ images: [String]) -> String {
+        "[\n" + images.joined(separator: ", \n") + "\n]\n"
+    }
+
+    static func jsonEscaped(_ s: String) -> String {
+        var out = ""
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A darknet `.data` file: `key=value` lines with cfg lexing (all whitespace removed, `#`/`;` comments).
+public struct DataFile: Sendable {
+    public var path: String
+    public var entries: [String: (value: String, line: Int)]
+
+    public init(contentsOf path: String) throws {
+        let text = try readTextFile(path)
+        self.path = path
+        entries = [:]
+        var lineNumber = 0
+        for raw in textLines(text) {
+            lineNumber += 1
+            let line = String(raw.unicodeScalars.filter { !$0.properties.isWhitespace })
+            guard let first = line.first, first != "#", first != ";" else { continue }
+            guard let eq = line.firstIndex(of: "="), eq != line.startIndex else {
+                throw SwiftnetError.data(path: path, line: lineNumber, message: "expected key=value, got '\(line)'")
+            }
+            let key = String(line[..<eq])
+            if entries[key] == nil { entries[key] = (String(line[line.index(after: eq)...]), lineNumber) }
+        }
+    }
+
+    public func string(_ key: String) -> String? { entries[key]?.value }
+
+    public func int(_ key: String) throws -> Int? {
+        guard let entry = entries[key] else { return nil }
+        guard let v = Int(entry.value) else {
+            throw SwiftnetError.data(path: path, line: entry.line, message: "\(key): expected an integer, got '\(entry.value)'")
+        }
+        return v
+    }
+
+    /// darknet resolves paths in `.data` files against the working directory; when such a path does not exist but
+    /// one relative to the `.data` file's own folder does, that one is used.
+    public func resolve(_ value: String) -> String {
+        if value.hasPrefix("/") || FileManager.default.fileExists(atPath: value) { return value }
+        let sibling = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(value).path
+        return FileManager.default.fileExists(atPath: sibling) ? sibling : value
+    }
+}
+
+/// A `.names` file: one class name per line (CR dropped, nothing else trimmed, as darknet).
+public enum NamesFile {
+    public static func read(_ path: String) throws -> [String] {
+        let text = try readTextFile(path)
+        var names = textLines(text)
+        while names.last == "" { names.removeLast() }
+        guard !names.isEmpty else { throw SwiftnetError.data(path: path, line: nil, message: "no class names") }
+        return names
+    }
+}

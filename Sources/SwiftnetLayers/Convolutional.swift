@@ -1,0 +1,174 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetFormat
+
+/// `[convolutional]`: grouped, dilated, strided 2-D convolution with optional batch-norm and a fused activation
+/// (spec §1.8.1). Computed as im2col + GEMM per image and group; 1×1 stride-1 convolutions skip im2col.
+public final class ConvolutionalLayer: Layer {
+    public let config: ConvolutionalConfig
+    public private(set) var geometry = ConvGeometry(channels: 0, height: 0, width: 0, kernel: 1, strideX: 1, strideY: 1, pad: 0, dilation: 1, outHeight: 0, outWidth: 0)
+
+    /// Conv bias, or batch-norm beta when `batch_normalize=1`.
+    public private(set) var biases = Buffer(count: 0)
+    public private(set) var scales = Buffer(count: 0)
+    public private(set) var rollingMean = Buffer(count: 0)
+    public private(set) var rollingVariance = Buffer(count: 0)
+    /// `[filters][channels/groups][k][k]`.
+    public private(set) var weights = Buffer(count: 0)
+
+    /// Batch-norm folded into the weights for inference (darknet's `fuse_conv_batchnorm`), computed once.
+    private var fusedWeights: Buffer?
+    private var fusedBiases: Buffer?
+
+    init(spec: LayerSpec, config: ConvolutionalConfig) {
+        self.config = config
+        super.init(spec: spec)
+    }
+
+    public override var typeName: String { "conv" }
+
+    public var weightCount: Int { config.filters * (inputShape.c / config.groups) * config.size * config.size }
+
+    public override func reshape(input: Shape, layers: [Layer]) throws -> Shape {
+        let c = config
+        guard input.c % c.groups == 0 else {
+            throw ShapeError("input has \(input.c) channels, not divisible by groups=\(c.groups)")
+        }
+        let outW = (input.w + 2 * c.padding - c.size) / c.strideX + 1
+        let outH = (input.h + 2 * c.padding - c.size) / c.strideY + 1
+        guard outW >= 1, outH >= 1 else {
+            throw ShapeError("a \(c.size)×\(c.size) kernel does not fit the \(input.w)×\(input.h) input")
+        }
+        let firstTime = weights.count == 0
+        inputShape = input
+        geometry = ConvGeometry(channels: input.c / c.groups, height: input.h, width: input.w, kernel: c.size,
+                                strideX: c.strideX, strideY: c.strideY, pad: c.padding, dilation: c.dilation,
+                                outHeight: outH, outWidth: outW)
+        if firstTime {
+            biases = Buffer(count: c.filters)
+            weights = Buffer(count: weightCount)
+            if c.batchNormalize {
+                scales = Buffer(count: c.filters)
+                scales.fill(1)
+                rollingMean = Buffer(count: c.filters)
+                rollingVariance = Buffer(count: c.filters)
+                rollingVariance.fill(1)
+            }
+        } else if weights.count != weightCount {
+            throw ShapeError("resizing changed the channel count of a convolution")
+        }
+        return Shape(w: outW, h: outH, c: c.filters)
+    }
+
+    public override var workspaceCount: Int {
+        geometry.isPointwise ? 0 : geometry.columnRows * geometry.outSpatial
+    }
+
+    public override var parameters: [ParameterArray] {
+        if config.batchNormalize {
+            return [ParameterArray(name: "biases", buffer: biases), ParameterArray(name: "scales", buffer: scales),
+                    ParameterArray(name: "rolling_mean", buffer: rollingMean),
+                    ParameterArray(name: "rolling_variance", buffer: rollingVariance),
+                    ParameterArray(name: "weights", buffer: weights)]
+        }
+        return [ParameterArray(name: "biases", buffer: biases), ParameterArray(name: "weights", buffer: weights)]
+    }
+
+    /// The weight matrix with `flipped=1` is stored transposed in the file.
+    func transposeWeightsForFlipped() {
+        guard config.flipped else { return }
+        let rows = weightCount / config.filters, cols = config.filters
+        let copy = weights.array
+        for r in 0..<rows { for col in 0..<cols { weights[col * rows + r] = copy[r * cols + col] } }
+    }
+
+    func untransposedForSaving() -> Buffer {
+        guard config.flipped else { return weights }
+        let rows = weightCount / config.filters, cols = config.filters
+        let out = Buffer(count: weights.count)
+        for r in 0..<rows { for col in 0..<cols { out[r * cols + col] = weights[col * rows + r] } }
+        return out
+    }
+
+    /// Folds batch-norm into weights and biases in double precision, rounding to float (spec §1.8.1).
+    public override func prepareForInference() {
+        guard config.batchNormalize else { return }
+        let n = config.filters
+        let perFilter = weightCount / n
+        let w = Buffer(count: weights.count)
+        let b = Buffer(count: n)
+        for f in 0..<n {
+            let denominator = (Double(rollingVariance[f]) + 0.00001).squareRoot()
+            b[f] = Float(Double(biases[f]) - Double(scales[f]) * Double(rollingMean[f]) / denominator)
+            let factor = Double(scales[f]) / denominator
+            for i in 0..<perFilter {
+                w[f * perFilter + i] = Float(Double(weights[f * perFilter + i]) * factor)
+            }
+        }
+        fusedWeights = w
+        fusedBiases = b
+    }
+
+    /// Invalidates the folded copy (after the raw parameters change, e.g. in training).
+    public func invalidateInferenceCache() {
+        fusedWeights = nil
+        fusedBiases = nil
+    }
+
+    public override func forward(_ ctx: ForwardContext) {
+        let g = geometry
+        let groups = config.groups
+        let n = config.filters
+        let m = n / groups
+        let k = g.columnRows
+        let spatial = g.outSpatial
+        let useFused = fusedWeights != nil
+        let w = (fusedWeights ?? weights).pointer
+        for b in 0..<ctx.batch {
+            let image = ctx.input + b * inputShape.count
+            let out = output.pointer + b * outputShape.count
+            for group in 0..<groups {
+                let src = image + group * g.channels * g.height * g.width
+                let columns: UnsafePointer<Float>
+                if g.isPointwise {
+                    columns = UnsafePointer(src)
+                } else {
+                    Kernels.im2col(g, input: src, columns: ctx.workspace)
+                    columns = UnsafePointer(ctx.workspace)
+                }
+                Gemm.sgemm(transA: false, transB: false, m: m, n: spatial, k: k, alpha: 1,
+                           a: w + group * m * k, lda: k, b: columns, ldb: spatial,
+                           beta: 0, c: out + group * m * spatial, ldc: spatial)
+            }
+            if config.batchNormalize && !useFused {
+                for f in 0..<n {
+                    let row = out + f * spatial
+                    let scale = scales[f] / (rollingVariance[f] + 0.00001).squareRoot()
+                    let mean = rollingMean[f]
+                    for i in 0..<spatial { row[i] = (row[i] - mean) * scale }
+                }
+            }
+            Kernels.biasActivate(out, bias: UnsafePointer((fusedBiases ?? biases).pointer), channels: n, spatial: spatial, config.activation)
+        }
+    }
+
+    public override var bflops: Double {
+        2.0 * Double(weightCount) * Double(geometry.outSpatial) / 1e9
+    }
+
+    public override var tableText: String {
+        let c = config
+        var s = "conv  "
+        s += c.groups > 1 ? String(format: "%5d/%4d ", c.filters, c.groups) : String(format: "%5d      ", c.filters)
+        if c.strideX != c.strideY {
+            s += String(format: "%2dx%2d/%2dx%2d ", c.size, c.size, c.strideX, c.strideY)
+        } else if c.dilation > 1 {
+            s += String(format: "%2d x%2d/%2d(%1d)", c.size, c.size, c.strideX, c.dilation)
+        } else {
+            s += String(format: "%2d x%2d/%2d   ", c.size, c.size, c.strideX)
+        }
+        s += String(format: "%4d x%4d x%4d -> %4d x%4d x%4d %5.3f BF", inputShape.w, inputShape.h, inputShape.c,
+                    outputShape.w, outputShape.h, outputShape.c, bflops)
+        return s
+    }
+}

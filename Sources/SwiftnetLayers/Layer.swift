@@ -1,0 +1,89 @@
+import SwiftnetCore
+import SwiftnetFormat
+
+/// Width × height × channels of one image's tensor (layout CHW).
+public struct Shape: Equatable, Sendable, CustomStringConvertible {
+    public var w: Int
+    public var h: Int
+    public var c: Int
+
+    public init(w: Int, h: Int, c: Int) {
+        self.w = w
+        self.h = h
+        self.c = c
+    }
+
+    /// Flat element count per image (darknet's `outputs`).
+    public var count: Int { w * h * c }
+    public var spatial: Int { w * h }
+    public var description: String { "\(w)×\(h)×\(c)" }
+}
+
+/// A named float array that a layer stores in `.weights` (in file order).
+public struct ParameterArray {
+    public var name: String
+    public var buffer: Buffer
+}
+
+/// A shape problem found while building or resizing a network; turned into a `path:line:` error by `Network`.
+public struct ShapeError: Error {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}
+
+/// What a layer's forward pass reads besides its own state.
+public struct ForwardContext {
+    /// The previous layer's output (or the network input for layer 0), `batch` images.
+    public var input: UnsafeMutablePointer<Float>
+    public var batch: Int
+    /// Network input size (YOLO decoding uses it).
+    public var netWidth: Int
+    public var netHeight: Int
+    public var training: Bool
+    /// Shared scratch memory for im2col and similar.
+    public var workspace: UnsafeMutablePointer<Float>
+}
+
+/// Base class of every layer: the shape rule, forward pass and parameters of one cfg section.
+/// Subclasses live one per file, named after their cfg section.
+open class Layer {
+    public let index: Int
+    public let spec: LayerSpec
+    public internal(set) var inputShape = Shape(w: 0, h: 0, c: 0)
+    public internal(set) var outputShape = Shape(w: 0, h: 0, c: 0)
+    /// `batch × outputShape.count` floats.
+    public internal(set) var output = Buffer(count: 0)
+    public internal(set) var batch = 1
+
+    init(spec: LayerSpec) {
+        self.index = spec.index
+        self.spec = spec
+    }
+
+    /// darknet's short type name used in the layer table (`conv`, `max`, `route`, …).
+    open var typeName: String { "layer" }
+
+    /// Computes the output shape for an input shape (and the shapes of the layers it references), storing any
+    /// geometry the forward pass needs. Called at build time and on every resize.
+    open func reshape(input: Shape, layers: [Layer]) throws -> Shape { input }
+
+    /// Floats of shared scratch memory the forward pass needs (per image).
+    open var workspaceCount: Int { 0 }
+
+    /// Whether `output` may alias the input buffer (identity layers at inference).
+    open var aliasesInput: Bool { false }
+
+    open func forward(_ ctx: ForwardContext) {}
+
+    /// Arrays stored in `.weights` for this layer, in file order (empty for layers without parameters).
+    open var parameters: [ParameterArray] { [] }
+
+    /// Called once after weights are loaded, before inference (e.g. to fold batch-norm).
+    open func prepareForInference() {}
+
+    /// Billions of floating-point operations of one forward pass of one image (darknet's BFLOPS figure).
+    open var bflops: Double { 0 }
+
+    /// The line darknet prints for this layer in its table (without the index column), possibly several lines.
+    open var tableText: String { typeName }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetFormat
+
+/// A network built from a parsed cfg: the layers with their shapes and buffers, the forward pass and `.weights` I/O.
+public final class Network {
+    public let config: NetworkConfig
+    public private(set) var layers: [Layer] = []
+    public private(set) var width: Int
+    public private(set) var height: Int
+    public let channels: Int
+    /// Images per forward pass.
+    public private(set) var batch: Int
+    /// `batch × width × height × channels` input floats, planar RGB.
+    public private(set) var input: Buffer
+    private var workspace = Buffer(count: 0)
+    /// The header of the last loaded weights file (written back unchanged by `saveWeights` unless replaced).
+    public var weightsHeader = WeightsHeader()
+
+    public var path: String { config.path }
+
+    /// Builds the network. `width`/`height` override the cfg's input size; `batch` is the number of images per pass.
+    public init(config: NetworkConfig, batch: Int = 1, width: Int? = nil, height: Int? = nil) throws {
+        self.config = config
+        self.width = width ?? config.net.width
+        self.height = height ?? config.net.height
+        self.channels = config.net.channels
+        self.batch = max(1, batch)
+        guard self.width > 0, self.height > 0 else {
+            throw SwiftnetError.invalid("network input size must be positive, got \(self.width)×\(self.height)")
+        }
+        input = Buffer(count: 0)
+        for spec in config.layers {
+            layers.append(Self.makeLayer(spec))
+        }
+        try reshapeAll()
+    }
+
+    /// Parses a cfg file and builds its network.
+    public convenience init(cfgPath: String, batch: Int = 1, width: Int? = nil, height: Int? = nil) throws {
+        try self.init(config: NetworkConfig(contentsOf: cfgPath), batch: batch, width: width, height: height)
+    }
+
+    /// One exhaustive switch from typed cfg sections to layer objects: a new section kind cannot be forgotten.
+    static func makeLayer(_ spec: LayerSpec) -> Layer {
+        switch spec.config {
+        case .convolutional(let c): return ConvolutionalLayer(spec: spec, config: c)
+        case .connected(let c): return ConnectedLayer(spec: spec, config: c)
+        case .maxpool(let c): return MaxPoolLayer(spec: spec, config: c)
+        case .localAvgpool(let c): return LocalAvgPoolLayer(spec: spec, config: c)
+        case .avgpool: return AvgPoolLayer(spec: spec)
+        case .route(let c): return RouteLayer(spec: spec, config: c)
+        case .shortcut(let c): return ShortcutLayer(spec: spec, config: c)
+        case .upsample(let c): return UpsampleLayer(spec: spec, config: c)
+        case .yolo(let c): return YoloLayer(spec: spec, config: c)
+        case .region(let c): return RegionLayer(spec: spec, config: c)
+        case .softmax(let c): return SoftmaxLayer(spec: spec, config: c)
+        case .dropout(let c): return DropoutLayer(spec: spec, config: c)
+        case .reorg(let c): return ReorgLayer(spec: spec, config: c)
+        case .reorg3d(let c): return Reorg3dLayer(spec: spec, config: c)
+        case .sam(let c): return SamLayer(spec: spec, config: c)
+        case .scaleChannels(let c): return ScaleChannelsLayer(spec: spec, config: c)
+        case .batchnorm: return BatchNormLayer(spec: spec)
+        case .activation(let a): return ActivationLayer(spec: spec, activation: a)
+        case .empty: return EmptyLayer(spec: spec)
+        case .cost(let c): return CostLayer(spec: spec, config: c)
+        }
+    }
+
+    /// Recomputes every layer's shape for the current input size and (re)allocates buffers.
+    private func reshapeAll() throws {
+        var shape = Shape(w: width, h: height, c: channels)
+        for layer in layers {
+            do {
+                let out = try layer.reshape(input: shape, layers: layers)
+                guard out.w > 0, out.h > 0, out.c > 0 else { throw ShapeError("output shape \(out) is empty") }
+                layer.outputShape = out
+                shape = out
+            } catch let error as ShapeError {
+                throw SwiftnetError.cfg(path: config.path, line: layer.spec.line,
+                                        message: "[\(layer.spec.sectionName)] (layer \(layer.index)): \(error.message)")
+            }
+        }
+        allocate()
+    }
+
+    private func allocate() {
+        input = Buffer(count: batch * width * height * channels)
+        for layer in layers {
+            layer.batch = batch
+            layer.output = Buffer(count: batch * layer.outputShape.count)
+        }
+        workspace = Buffer(count: layers.map(\.workspaceCount).max() ?? 0)
+    }
+
+    /// Changes the input size (multi-scale training, `--width/--height`), keeping all parameters.
+    public func resize(width: Int, height: Int) throws {
+        guard width > 0, height > 0 else { throw SwiftnetError.invalid("network input size must be positive") }
+        if width == self.width && height == self.height { return }
+        self.width = width
+        self.height = height
+        try reshapeAll()
+    }
+
+    /// Changes the number of images per forward pass.
+    public func setBatch(_ batch: Int) {
+        guard batch != self.batch else { return }
+        self.batch = max(1, batch)
+        allocate()
+    }
+
+    /// Layers that decode boxes (`[yolo]`, `[region]`), in network order.
+    public var detectionLayers: [DetectionLayer] { layers.compactMap { $0 as? DetectionLayer } }
+
+    /// The layer whose output is the network's output: the last one that is not a `[cost]` layer.
+    public var outputLayer: Layer { layers.last(where: { !($0 is CostLayer) }) ?? layers[layers.count - 1] }
+
+    /// Runs all layers on `input` (already filled).
+    public func forward(training: Bool = false) {
+        var previous = input.pointer
+        for layer in layers {
+            let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
+                                     training: training, workspace: workspace.pointer)
+            layer.forward(ctx)
+            previous = layer.output.pointer
+        }
+    }
+
+    /// Prepares for inference after loading weights: folds batch-norm, normalises weighted shortcuts.
+    public func prepareForInference() {
+        for layer in layers { layer.prepareForInference() }
+    }
+
+    // MARK: - Weights
+
+    /// The parameter records in `.weights` order, honouring `dontload`/`dontloadscales`.
+    public func weightsRecords(saving: Bool = false) -> [WeightsRecord] {
+        var records: [WeightsRecord] = []
+        for layer in layers {
+            var arrays = layer.parameters
+            if arrays.isEmpty || layer.spec.common.dontLoad && !saving { continue }
+            if let conv = layer as? ConvolutionalLayer {
+                if conv.spec.common.dontLoadScales && !saving { arrays.removeAll { ["scales", "rolling_mean", "rolling_variance"].contains($0.name) } }
+                if saving, let i = arrays.firstIndex(where: { $0.name == "weights" }) { arrays[i].buffer = conv.untransposedForSaving() }
+            }
+            records.append(WeightsRecord(layer: layer.index, kind: layer.spec.sectionName,
+                                         arrays: arrays.map { ($0.name, $0.buffer.buffer) }))
+        }
+        return records
+    }
+
+    /// Number of float parameters stored in `.weights`.
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.parameters.reduce(0) { $0 + $1.buffer.count } } }
+
+    /// Exact size of this network's `.weights` file (20-byte header).
+    public var weightsByteCount: Int { 20 + 4 * parameterCount }
+
+    /// Loads a `.weights` file; any size mismatch is an error unless `allowPartial` (then the file must end at a
+    /// layer boundary and the remaining layers keep their initial values).
+    @discardableResult
+    public func loadWeights(path: String, allowPartial: Bool = false) throws -> WeightsLoadResult {
+        let result = try WeightsFile.load(path: path, records: weightsRecords(), allowPartial: allowPartial)
+        weightsHeader = result.header
+        for layer in layers {
+            if let conv = layer as? ConvolutionalLayer { conv.transposeWeightsForFlipped(); conv.invalidateInferenceCache() }
+            if result.header.transposed, let connected = layer as? ConnectedLayer { connected.transposeWeights(fromInputsMajor: true) }
+        }
+        return result
+    }
+
+    /// Saves all parameters with `header` (default: the header of the loaded file, so a load→save is byte-identical).
+    public func saveWeights(path: String, header: WeightsHeader? = nil) throws {
+        let h = header ?? weightsHeader
+        var transposedConnected: [ConnectedLayer] = []
+        if h.transposed {
+            for case let connected as ConnectedLayer in layers {
+                connected.transposeWeights(fromInputsMajor: false)
+                transposedConnected.append(connected)
+            }
+        }
+        defer { for connected in transposedConnected { connected.transposeWeights(fromInputsMajor: true) } }
+        try WeightsFile.save(path: path, header: h, records: weightsRecords(saving: true))
+    }
+
+    // MARK: - Table
+
+    /// Total BFLOPS as darknet sums them.
+    public var totalBFLOPs: Double { layers.reduce(0) { $0 + $1.bflops } }
+
+    /// darknet's layer table: header, one line per layer (index, type, filters, size/stride, input → output, BFLOPs).
+    public func layerTable() -> String {
+        var lines = ["   layer   filters  size/strd(dil)      input                output"]
+        for layer in layers {
+            lines.append(String(format: "%4d ", layer.index) + layer.tableText)
+        }
+        lines.append(String(format: "Total BFLOPS %5.3f ", totalBFLOPs))
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetFormat
+
+/// `[shortcut]`: `act(prev + Σ from_i)`, each input added over the common prefix of the flat per-image buffers
+/// (matching channels; surplus ignored); optionally weighted per input or per channel (spec §1.8.6).
+public final class ShortcutLayer: Layer {
+    public let config: ShortcutConfig
+    private var sources: [Layer] = []
+    /// `(n+1)` or `(n+1)·c` weights when `weights_type` is set.
+    public private(set) var weights = Buffer(count: 0)
+    private var normalizedWeights: Buffer?
+
+    init(spec: LayerSpec, config: ShortcutConfig) {
+        self.config = config
+        super.init(spec: spec)
+    }
+
+    public override var typeName: String { "Shortcut Layer" }
+
+    var weightCount: Int {
+        switch config.weights {
+        case .none: return 0
+        case .perFeature: return config.from.count + 1
+        case .perChannel: return (config.from.count + 1) * inputShape.c
+        }
+    }
+
+    public override func reshape(input: Shape, layers: [Layer]) throws -> Shape {
+        sources = config.from.map { layers[$0] }
+        for source in sources {
+            let s = source.outputShape
+            guard s.w == input.w, s.h == input.h else {
+                throw ShapeError("shortcut from layer \(source.index) (\(s)) does not match the previous layer's \(input.w)×\(input.h); widths and heights must be equal")
+            }
+        }
+        let firstTime = inputShape.count == 0
+        inputShape = input
+        if firstTime && config.weights != .none {
+            weights = Buffer(count: weightCount)
+            weights.fill(1)
+        }
+        return input
+    }
+
+    public override var parameters: [ParameterArray] {
+        config.weights == .none ? [] : [ParameterArray(name: "weights", buffer: weights)]
+    }
+
+    /// darknet pre-normalises weighted shortcuts once for inference, using `max(w, 0.001)` for relu.
+    public override func prepareForInference() {
+        guard config.weights != .none, config.normalization != .none else { return }
+        let n = config.from.count + 1
+        let groups = config.weights == .perChannel ? inputShape.c : 1
+        let out = Buffer(count: weights.count)
+        for g in 0..<groups {
+            var values = (0..<n).map { weights[$0 * groups + g] }
+            switch config.normalization {
+            case .relu:
+                values = values.map { max($0, 0.001) }
+                let sum = values.reduce(0, +) + 0.0001
+                values = values.map { $0 / sum }
+            case .softmax:
+                let m = values.max() ?? 0
+                let e = values.map { expf($0 - m) }
+                let sum = e.reduce(0, +) + 0.0001
+                values = e.map { $0 / sum }
+            case .none: break
+            }
+            for i in 0..<n { out[i * groups + g] = values[i] }
+        }
+        normalizedWeights = out
+    }
+
+    public override func forward(_ ctx: ForwardContext) {
+        let size = outputShape.count
+        let spatial = outputShape.spatial
+        let w = (normalizedWeights ?? weights).pointer
+        for b in 0..<ctx.batch {
+            let dst = output.pointer + b * size
+            let prev = ctx.input + b * size
+            switch config.weights {
+            case .none:
+                dst.update(from: prev, count: size)
+                for source in sources {
+                    let s = source.outputShape.count
+                    Kernels.add(source.output.pointer + b * s, into: dst, count: min(s, size))
+                }
+            case .perFeature:
+                for i in 0..<size { dst[i] = w[0] * prev[i] }
+                for (k, source) in sources.enumerated() {
+                    let s = source.outputShape.count
+                    Kernels.axpy(w[k + 1], source.output.pointer + b * s, into: dst, count: min(s, size))
+                }
+            case .perChannel:
+                let channels = outputShape.c
+                for i in 0..<size { dst[i] = w[i / spatial] * prev[i] }
+                for (k, source) in sources.enumerated() {
+                    let s = min(source.outputShape.count, size)
+                    let src = source.output.pointer + b * source.outputShape.count
+                    for i in 0..<s { dst[i] += w[(k + 1) * channels + i / spatial] * src[i] }
+                }
+            }
+        }
+        Kernels.activate(output.pointer, batch: ctx.batch, channels: outputShape.c, spatial: spatial, config.activation)
+    }
+
+    public override var bflops: Double { Double(outputShape.count * config.from.count) / 1e9 }
+
+    public override var tableText: String {
+        let typeCode: Int = { switch config.weights { case .none: 0; case .perFeature: 1; case .perChannel: 2 } }()
+        let normCode: Int = { switch config.normalization { case .none: 0; case .relu: 1; case .softmax: 2 } }()
+        var s = "Shortcut Layer: " + config.from.map(String.init).joined(separator: ", ")
+        s += String(format: ",  wt = %d, wn = %d, outputs:%4d x%4d x%4d %5.3f BF", typeCode, normCode,
+                    outputShape.w, outputShape.h, outputShape.c, bflops)
+        for source in sources where source.outputShape != outputShape {
+            let o = source.outputShape
+            s += String(format: "\n (%4d x%4d x%4d) + (%4d x%4d x%4d) ", inputShape.w, inputShape.h, inputShape.c, o.w, o.h, o.c)
+        }
+        return s
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetFormat
+
+/// `[softmax]`: softmax over each of `groups` contiguous segments of the flat input (or per pixel across channels
+/// with `spatial=1`), with temperature (spec §1.8.9).
+public final class SoftmaxLayer: Layer {
+    public let config: SoftmaxConfig
+
+    init(spec: LayerSpec, config: SoftmaxConfig) {
+        self.config = config
+        super.init(spec: spec)
+    }
+
+    public override var typeName: String { "softmax" }
+
+    public override func reshape(input: Shape, layers: [Layer]) throws -> Shape {
+        guard config.spatial || input.count % config.groups == 0 else {
+            throw ShapeError("\(input.count) inputs are not divisible by groups=\(config.groups)")
+        }
+        inputShape = input
+        return input
+    }
+
+    public override func forward(_ ctx: ForwardContext) {
+        let size = inputShape.count
+        for b in 0..<ctx.batch {
+            let src = ctx.input + b * size
+            let dst = output.pointer + b * size
+            if config.spatial {
+                let spatial = inputShape.spatial
+                for i in 0..<spatial {
+                    Kernels.softmax(src + i, count: inputShape.c, temperature: config.temperature, stride: spatial, output: dst + i)
+                }
+            } else {
+                let n = size / config.groups
+                for g in 0..<config.groups {
+                    Kernels.softmax(src + g * n, count: n, temperature: config.temperature, output: dst + g * n)
+                }
+            }
+        }
+    }
+
+    public override var tableText: String {
+        String(format: "softmax                                        %4d", inputShape.count)
+    }
+}

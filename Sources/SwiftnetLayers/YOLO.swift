@@ -1,0 +1,91 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetFormat
+
+/// `[yolo]`: activates x, y, objectness and classes (unless `new_coords`), applies `scale_x_y`, and decodes boxes
+/// against its anchors (spec §1.8.8, §4.3). Channel `a·(K+5) + e`: e = x, y, w, h, objectness, class 0…K−1.
+public final class YoloLayer: Layer, DetectionLayer {
+    public let config: YoloConfig
+
+    init(spec: LayerSpec, config: YoloConfig) {
+        self.config = config
+        super.init(spec: spec)
+    }
+
+    public override var typeName: String { "yolo" }
+    public var classes: Int { config.classes }
+    public var anchorsPerCell: Int { config.mask.count }
+
+    public override func reshape(input: Shape, layers: [Layer]) throws -> Shape {
+        let expected = config.mask.count * (config.classes + 5)
+        guard input.c == expected else {
+            throw ShapeError("the previous layer has filters=\(input.c), but [yolo] with \(config.mask.count) anchors in mask and classes=\(config.classes) needs filters=\(expected) (= \(config.mask.count)·(classes+5))")
+        }
+        inputShape = input
+        return input
+    }
+
+    @inline(__always) func entryIndex(batch b: Int, anchor a: Int, entry e: Int, cell: Int) -> Int {
+        b * outputShape.count + (a * (config.classes + 5) + e) * outputShape.spatial + cell
+    }
+
+    public override func forward(_ ctx: ForwardContext) {
+        let spatial = outputShape.spatial
+        output.pointer.update(from: ctx.input, count: ctx.batch * outputShape.count)
+        let s = config.scaleXY
+        let beta = Float(-0.5 * (Double(s) - 1))
+        for b in 0..<ctx.batch {
+            for a in 0..<anchorsPerCell {
+                let xy = output.pointer + entryIndex(batch: b, anchor: a, entry: 0, cell: 0)
+                if !config.newCoords {
+                    Kernels.activate(xy, count: 2 * spatial, .logistic)
+                    Kernels.activate(output.pointer + entryIndex(batch: b, anchor: a, entry: 4, cell: 0), count: (1 + config.classes) * spatial, .logistic)
+                }
+                if s != 1 {
+                    for i in 0..<(2 * spatial) { xy[i] = xy[i] * s + beta }
+                }
+            }
+        }
+    }
+
+    /// Box of anchor-cell `(a, cell)` of image 0, relative to the network input (`get_yolo_box`).
+    public func box(anchor a: Int, cell: Int, netWidth: Int, netHeight: Int) -> Box {
+        let o = output.pointer
+        let w = outputShape.w, h = outputShape.h
+        let col = cell % w, row = cell / w
+        let n = config.mask[a]
+        let aw = Double(config.anchors[2 * n]), ah = Double(config.anchors[2 * n + 1])
+        let tx = o[entryIndex(batch: 0, anchor: a, entry: 0, cell: cell)]
+        let ty = o[entryIndex(batch: 0, anchor: a, entry: 1, cell: cell)]
+        let tw = o[entryIndex(batch: 0, anchor: a, entry: 2, cell: cell)]
+        let th = o[entryIndex(batch: 0, anchor: a, entry: 3, cell: cell)]
+        let bx = (Float(col) + tx) / Float(w)
+        let by = (Float(row) + ty) / Float(h)
+        if config.newCoords {
+            return Box(x: bx, y: by, w: Float(Double(tw * tw * 4) * aw / Double(netWidth)),
+                       h: Float(Double(th * th * 4) * ah / Double(netHeight)))
+        }
+        return Box(x: bx, y: by, w: Float(exp(Double(tw)) * aw / Double(netWidth)), h: Float(exp(Double(th)) * ah / Double(netHeight)))
+    }
+
+    public func detections(netWidth: Int, netHeight: Int, threshold: Float) -> [Detection] {
+        let o = output.pointer
+        var result: [Detection] = []
+        for cell in 0..<outputShape.spatial {
+            for a in 0..<anchorsPerCell {
+                let objectness = o[entryIndex(batch: 0, anchor: a, entry: 4, cell: cell)]
+                guard objectness > threshold else { continue }
+                var probabilities = [Float](repeating: 0, count: config.classes)
+                for k in 0..<config.classes {
+                    let p = objectness * o[entryIndex(batch: 0, anchor: a, entry: 5 + k, cell: cell)]
+                    probabilities[k] = p > threshold ? p : 0
+                }
+                result.append(Detection(box: box(anchor: a, cell: cell, netWidth: netWidth, netHeight: netHeight),
+                                        objectness: objectness, probabilities: probabilities))
+            }
+        }
+        return result
+    }
+
+    public override var tableText: String { "yolo" }
+}

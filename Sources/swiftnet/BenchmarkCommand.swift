@@ -1,0 +1,2 @@
+import ArgumentParser
+struct Benchmark: ParsableCommand { func run() throws {} }

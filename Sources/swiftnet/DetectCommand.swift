@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import SwiftnetCore
+import SwiftnetData
+import SwiftnetDetect
+import SwiftnetFormat
+import SwiftnetLayers
+
+struct Detect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Detect objects in images (darknet's `detector test`); classifier cfgs print their top classes.")
+
+    @Argument(help: "Images (JPEG or PNG), or .txt files listing one image path per line.")
+    var images: [String] = []
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
+
+    @Option(help: "Detection threshold (objectness and class probability).")
+    var thresh: Float = 0.25
+
+    @Option(help: "NMS overlap threshold (0 disables NMS); the kind comes from the cfg's last [yolo].")
+    var nms: Float = 0.45
+
+    @Flag(help: "Letterbox images into the network input (default: the cfg's letter_box).")
+    var letterbox = false
+
+    @Flag(help: "Print box coordinates in pixels after each label.")
+    var extOutput = false
+
+    @Option(help: "Write annotated images (boxes and labels) into this directory.")
+    var outputDir: String?
+
+    @Option(help: "Write darknet's -out JSON (all boxes with probability > 0.005) to this file.")
+    var out: String?
+
+    @Option(help: "Write each [yolo] layer's output to DIR/<image stem>/yolo_<layer>.npy.")
+    var saveRaw: String?
+
+    @Option(help: "Top classes to print for classifier networks.")
+    var top: Int = 5
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if images.isEmpty { throw ValidationError("give at least one image (or a .txt list of images)") }
+        if !(0...1).contains(thresh) { throw ValidationError("--thresh must be in [0, 1]") }
+        if !(0...1).contains(nms) { throw ValidationError("--nms must be in [0, 1]") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            configureThreads(threads)
+            guard let cfg = model.cfg, let weights = model.weights else {
+                throw SwiftnetError.invalid("detect needs --cfg FILE.cfg and --weights FILE.weights (and --names FILE.names or --data FILE.data for class names), e.g.\n  swiftnet detect image.jpg --cfg yolov4.cfg --weights yolov4.weights --names coco.names")
+            }
+            let paths = try expandImageArguments(images)
+            let config = try cfgOptions.load(cfg)
+            let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
+            try network.loadWeights(path: weights, allowPartial: model.partial)
+            network.prepareForInference()
+            if network.detectionLayers.isEmpty {
+                try classify(network: network, paths: paths)
+            } else {
+                try detect(network: network, paths: paths)
+            }
+        }
+    }
+
+    func names(classes: Int) throws -> [String] {
+        guard let names = try model.classNames() else {
+            printError("warning: no --names or --data given; classes are shown by number")
+            return (0..<classes).map { "class_\($0)" }
+        }
+        guard names.count >= classes else {
+            throw SwiftnetError.data(path: model.names ?? model.data ?? "", line: nil,
+                                     message: "has \(names.count) class names but the network has \(classes) classes")
+        }
+        if names.count > classes { printError("warning: \(names.count) class names for \(classes) classes; the extra names are unused") }
+        return names
+    }
+
+    func detect(network: Network, paths: [String]) throws {
+        let detector = try Detector(network: network, letterbox: letterbox ? true : nil)
+        let names = try self.names(classes: detector.classes)
+        if let outputDir { try ensureDirectory(outputDir) }
+        if let saveRaw { try ensureDirectory(saveRaw) }
+        let stems = uniqueStems(paths)
+        var jsonImages: [String] = []
+        for (i, path) in paths.enumerated() {
+            let image = try ImageIO.load(path, channels: network.channels)
+            detector.forward(detector.preprocess(image))
+            let detections = detector.detections(imageWidth: image.width, imageHeight: image.height, threshold: thresh, nms: nms)
+            print(String(format: "%@: Predicted in %f milli-seconds.", path, detector.lastForwardMilliseconds))
+            for line in DetectionOutput.consoleLines(detections, names: names, threshold: thresh, imageWidth: image.width,
+                                                     imageHeight: image.height, extended: extOutput) {
+                print(line)
+            }
+            if out != nil {
+                jsonImages.append(DetectionOutput.jsonImage(detections, names: names, frameID: i + 1, filename: path))
+            }
+            if let saveRaw { try writeRaw(network: network, directory: saveRaw + "/" + stems[i]) }
+            if let outputDir {
+                var canvas = try ImageIO.readRGB(path)
+                Annotate.draw(detections, names: names, threshold: thresh, on: &canvas)
+                try ImageIO.write(canvas, to: outputDir + "/" + stems[i] + ".jpg")
+            }
+        }
+        if let out { try AtomicFile.write(DetectionOutput.jsonFile(jsonImages), to: out) }
+    }
+
+    func writeRaw(network: Network, directory: String) throws {
+        try ensureDirectory(directory)
+        for case let layer as YoloLayer in network.layers {
+            let s = layer.outputShape
+            try NPY.write(path: directory + String(format: "/yolo_%03d.npy", layer.index), shape: [1, s.c, s.h, s.w],
+                          values: UnsafeBufferPointer(start: layer.output.pointer, count: s.count))
+        }
+    }
+
+    func classify(network: Network, paths: [String]) throws {
+        guard network.outputLayer is SoftmaxLayer else {
+            throw SwiftnetError.invalid("\(network.path): the network has neither [yolo]/[region] layers nor a [softmax] output; nothing to detect or classify")
+        }
+        let classifier = Classifier(network: network)
+        let classes = network.outputLayer.outputShape.count
+        let names = try self.names(classes: classes)
+        for path in paths {
+            let image = try ImageIO.load(path, channels: network.channels)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let probabilities = classifier.predict(image)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            print(String(format: "%@: Predicted in %f milli-seconds.", path, ms))
+            for k in Classifier.topK(probabilities, k: min(top, classes)) {
+                print(String(format: "%@: %f", names[k], probabilities[k]))
+            }
+        }
+    }
+}
+
+struct Classify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Classify images with a classifier cfg (darknet's `classifier predict`): top-k classes.")
+
+    @Argument(help: "Images (JPEG or PNG), or .txt files listing one image path per line.")
+    var images: [String] = []
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
+
+    @Option(help: "Number of top classes to print.")
+    var top: Int = 5
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if images.isEmpty { throw ValidationError("give at least one image (or a .txt list of images)") }
+        if model.cfg == nil || model.weights == nil { throw ValidationError("classify needs --cfg and --weights") }
+    }
+
+    func run() throws {
+        var detect = Detect()
+        detect.images = images
+        detect.model = model
+        detect.size = size
+        detect.cfgOptions = cfgOptions
+        detect.top = top
+        detect.threads = threads
+        try reportingErrors {
+            configureThreads(threads)
+            let config = try cfgOptions.load(model.cfg!)
+            let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
+            try network.loadWeights(path: model.weights!, allowPartial: model.partial)
+            network.prepareForInference()
+            try detect.classify(network: network, paths: try expandImageArguments(images))
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import SwiftnetFormat
+import SwiftnetLayers
+
+/// `--width/--height` overrides of the cfg's input size, accepted by every command that builds a network.
+struct SizeOptions: ParsableArguments {
+    @Option(help: "Network input width (overrides the cfg).")
+    var width: Int?
+
+    @Option(help: "Network input height (overrides the cfg).")
+    var height: Int?
+
+    func validate() throws {
+        if let width, width <= 0 { throw ValidationError("--width must be positive") }
+        if let height, height <= 0 { throw ValidationError("--height must be positive") }
+    }
+}
+
+/// How cfg diagnostics are treated.
+struct CfgOptions: ParsableArguments {
+    @Flag(help: "Treat unused cfg keys as errors instead of warnings.")
+    var strict = false
+
+    /// Parses a cfg, printing (or, with --strict, throwing) its unused-key diagnostics.
+    func load(_ path: String) throws -> NetworkConfig {
+        let config = try NetworkConfig(contentsOf: path)
+        if let first = config.diagnostics.first, strict {
+            throw SwiftnetError.cfg(path: first.path, line: first.line, message: first.message + " (--strict)")
+        }
+        for d in config.diagnostics { printError("warning: \(d.description)") }
+        return config
+    }
+}
+
+/// The model files: `--cfg --weights` and the class names (`--names`, or the `names=` entry of `--data`).
+struct ModelOptions: ParsableArguments {
+    @Option(help: "Darknet .cfg file.")
+    var cfg: String?
+
+    @Option(help: "Darknet .weights file.")
+    var weights: String?
+
+    @Option(help: "Class names file (one name per line).")
+    var names: String?
+
+    @Option(help: "Darknet .data file (its names= entry gives the class names).")
+    var data: String?
+
+    @Flag(help: "Accept a .weights file that ends at a layer boundary before the last layer (layers after it keep their initial values).")
+    var partial = false
+
+    func validate() throws {
+        if names != nil && data != nil { throw ValidationError("give --names or --data, not both") }
+    }
+
+    /// Class names from --names or --data, or nil when neither is given.
+    func classNames() throws -> [String]? {
+        if let names { return try NamesFile.read(names) }
+        if let data {
+            let dataFile = try DataFile(contentsOf: data)
+            if let namesPath = dataFile.string("names") { return try NamesFile.read(dataFile.resolve(namesPath)) }
+            throw SwiftnetError.data(path: data, line: nil, message: "no names= entry")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import XCTest
+
+/// Locations of the shared, read-only test inputs (`../shared` next to the project) and of the built executable.
+public enum SharedData {
+    /// The project root (the folder holding Package.swift).
+    public static let projectRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url.deleteLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    }()
+
+    /// `../shared`, or `$SWIFTNET_SHARED`; nil when absent.
+    public static let root: URL? = {
+        if let env = ProcessInfo.processInfo.environment["SWIFTNET_SHARED"] {
+            return URL(fileURLWithPath: env)
+        }
+        let candidate = projectRoot.deletingLastPathComponent().appendingPathComponent("shared")
+        return FileManager.default.fileExists(atPath: candidate.appendingPathComponent("oracle").path) ? candidate : nil
+    }()
+
+    /// A path inside the shared folder, or an XCTSkip when the folder is absent.
+    public static func path(_ relative: String) throws -> String {
+        guard let root else { throw XCTSkip("../shared is not available") }
+        let p = root.appendingPathComponent(relative).path
+        guard FileManager.default.fileExists(atPath: p) else { throw XCTSkip("\(relative) is not available") }
+        return p
+    }
+
+    /// A fresh temporary directory for one test.
+    public static func temporaryDirectory(_ name: String = #function) throws -> String {
+        let clean = name.filter { $0.isLetter || $0.isNumber }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("swiftnet-tests-\(clean)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+}
