@@ -1,3 +1,5 @@
+import SwiftnetFormat
+
 /// Geometry of one convolution (per group): input `channels × height × width`, square kernel, zero padding
 /// `pad·dilation` on every side, output `outHeight × outWidth`.
 public struct ConvGeometry: Equatable, Sendable {
@@ -103,4 +105,114 @@ public extension Kernels {
 @inline(__always) func ceilDiv(_ a: Int, _ b: Int) -> Int {
     // Ceiling division for any sign of a, b > 0.
     a >= 0 ? (a + b - 1) / b : -((-a) / b)
+}
+
+public extension Kernels {
+    /// Columns of the output handled by one tile of the tiled convolution.
+    static let convolutionTile = 2048
+
+    /// Scratch floats `convolution` needs for a geometry.
+    static func convolutionWorkspaceCount(_ g: ConvGeometry) -> Int {
+        g.isPointwise ? 0 : Parallel.threads * g.columnRows * min(convolutionTile, g.outSpatial)
+    }
+
+    /// One group of a convolution for one image, fused with bias and activation:
+    /// `output[m × outSpatial] = act(weights[m × K] · im2col(input) + bias)`.
+    ///
+    /// The output columns are cut into tiles spread over the worker threads; each thread unfolds only its tile's
+    /// columns (cache-sized), multiplies with single-threaded GEMM and activates the tile while it is hot.
+    static func convolution(_ g: ConvGeometry, filters m: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                            activation: Activation, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                            workspace: UnsafeMutablePointer<Float>) {
+        let n = g.outSpatial
+        let k = g.columnRows
+        let tile = min(convolutionTile, n)
+        let tiles = (n + tile - 1) / tile
+        if tiles < Parallel.threads || activation.isChannelwise {
+            // Few columns: one GEMM (OpenBLAS may use its threads), then bias/activation.
+            let columns: UnsafePointer<Float>
+            if g.isPointwise {
+                columns = input
+            } else {
+                im2col(g, input: input, columns: workspace)
+                columns = UnsafePointer(workspace)
+            }
+            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: weights, lda: k, b: columns, ldb: n,
+                       beta: 0, c: output, ldc: n)
+            biasActivate(output, bias: bias, channels: m, spatial: n, activation)
+            return
+        }
+        Gemm.withSingleThread {
+            Parallel.tasks(tiles) { t, worker in
+                let n0 = t * tile
+                let width = min(tile, n - n0)
+                let columns: UnsafePointer<Float>
+                let ldb: Int
+                if g.isPointwise {
+                    columns = input + n0
+                    ldb = n
+                } else {
+                    let scratch = workspace + worker * k * tile
+                    im2colColumns(g, input: input, columns: scratch, first: n0, count: width)
+                    columns = UnsafePointer(scratch)
+                    ldb = width
+                }
+                Gemm.sgemm(transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: weights, lda: k, b: columns, ldb: ldb,
+                           beta: 0, c: output + n0, ldc: n)
+                for c in 0..<m {
+                    let row = output + c * n + n0
+                    if let bias {
+                        let b = bias[c]
+                        for i in 0..<width { row[i] += b }
+                    }
+                    activateRange(row, 0..<width, activation)
+                }
+            }
+        }
+    }
+
+    /// im2col restricted to output positions `first ..< first+count` (row-major over the output image);
+    /// writes a `columnRows × count` matrix.
+    static func im2colColumns(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, first: Int, count: Int) {
+        let k = g.kernel
+        let outW = g.outWidth
+        let effPad = g.pad * g.dilation
+        let last = first + count
+        for row in 0..<g.columnRows {
+            let kx = row % k
+            let ky = (row / k) % k
+            let c = row / (k * k)
+            let src = input + c * g.height * g.width
+            let dst = columns + row * count
+            let xOffset = kx * g.dilation - effPad
+            let xLo = max(0, ceilDiv(-xOffset, g.strideX))
+            let xHi = min(outW, max(0, ceilDiv(g.width - xOffset, g.strideX)))
+            var p = first
+            while p < last {
+                let oy = p / outW
+                let ox0 = p - oy * outW
+                let ox1 = min(outW, ox0 + (last - p))
+                let d = dst + (p - first) - ox0
+                let iy = oy * g.strideY + ky * g.dilation - effPad
+                if iy < 0 || iy >= g.height || xLo >= xHi {
+                    (d + ox0).update(repeating: 0, count: ox1 - ox0)
+                } else {
+                    let lo = max(ox0, xLo), hi = min(ox1, max(xLo, xHi))
+                    if lo > ox0 { (d + ox0).update(repeating: 0, count: lo - ox0) }
+                    let s = src + iy * g.width + xOffset
+                    if lo < hi {
+                        if g.strideX == 1 {
+                            (d + lo).update(from: s + lo, count: hi - lo)
+                        } else {
+                            let sx = g.strideX
+                            for ox in lo..<hi { d[ox] = s[ox * sx] }
+                        }
+                    }
+                    let zeroFrom = max(lo, hi)
+                    if zeroFrom < ox1 { (d + zeroFrom).update(repeating: 0, count: ox1 - zeroFrom) }
+                }
+                p += ox1 - ox0
+            }
+        }
+    }
 }

@@ -8,8 +8,13 @@ public typealias FloatV = SIMD8<Float>
 
 @inlinable @inline(__always)
 public func vexp(_ x: FloatV) -> FloatV {
-    let xc = x.clamped(lowerBound: FloatV(repeating: -87.3), upperBound: FloatV(repeating: 88.0))
-    let n = (xc * log2e).rounded(.toNearestOrEven)
+    // Only plain vector arithmetic here: Swift's generic SIMD conversions and rounding do not vectorise.
+    var xc = x.replacing(with: -87.3, where: x .< -87.3)
+    xc = xc.replacing(with: 88.0, where: xc .> 88.0)
+    // Adding 1.5·2²³ rounds to the nearest integer, which then sits in the low mantissa bits.
+    let magic: Float = 12582912
+    let t = xc * log2e + magic
+    let n = t - magic
     let r = xc - n * ln2Hi - n * ln2Lo
     var p = FloatV(repeating: 1.9875691500e-4)
     p = p * r + 1.3981999507e-3
@@ -18,8 +23,9 @@ public func vexp(_ x: FloatV) -> FloatV {
     p = p * r + 1.6666665459e-1
     p = p * r + 5.0000001201e-1
     let e = p * (r * r) + r + 1
-    let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-    return e * unsafeBitCast(bits, to: FloatV.self)
+    let ni = unsafeBitCast(t, to: SIMD8<Int32>.self) &- 0x4B40_0000
+    let scale = unsafeBitCast((ni &+ 127) &<< 23, to: FloatV.self)
+    return e * scale
 }
 
 @inlinable @inline(__always)

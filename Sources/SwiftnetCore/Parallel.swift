@@ -21,4 +21,28 @@ public enum Parallel {
             if lo < hi { body(lo..<hi) }
         }
     }
+
+    /// Runs `body(task, worker)` for `count` tasks on at most `threads` workers; `worker` in `0..<threads` identifies
+    /// per-thread scratch memory. Tasks are handed out dynamically.
+    public static func tasks(_ count: Int, _ body: (Int, Int) -> Void) {
+        let workers = min(threads, count)
+        if workers <= 1 {
+            for t in 0..<count { body(t, 0) }
+            return
+        }
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        next.initialize(to: 0)
+        defer { next.deallocate() }
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            while true {
+                lock.lock()
+                let t = next.pointee
+                next.pointee += 1
+                lock.unlock()
+                if t >= count { break }
+                body(t, worker)
+            }
+        }
+    }
 }

@@ -5,6 +5,12 @@ public struct CfgOption: Equatable, Sendable {
     public var key: String
     public var value: String
     public var line: Int
+
+    public init(key: String, value: String, line: Int) {
+        self.key = key
+        self.value = value
+        self.line = line
+    }
 }
 
 /// One `[section]` of a cfg file with its options in file order.

@@ -60,9 +60,7 @@ public final class ConvolutionalLayer: Layer {
         return Shape(w: outW, h: outH, c: c.filters)
     }
 
-    public override var workspaceCount: Int {
-        geometry.isPointwise ? 0 : geometry.columnRows * geometry.outSpatial
-    }
+    public override var workspaceCount: Int { Kernels.convolutionWorkspaceCount(geometry) }
 
     public override var parameters: [ParameterArray] {
         if config.batchNormalize {
@@ -118,37 +116,24 @@ public final class ConvolutionalLayer: Layer {
     public override func forward(_ ctx: ForwardContext) {
         let g = geometry
         let groups = config.groups
-        let n = config.filters
-        let m = n / groups
+        let m = config.filters / groups
         let k = g.columnRows
         let spatial = g.outSpatial
-        let useFused = fusedWeights != nil
-        let w = (fusedWeights ?? weights).pointer
+        if config.batchNormalize && fusedWeights == nil { prepareForInference() }
+        let w = fusedWeights ?? weights
+        let bias = fusedBiases ?? biases
         for b in 0..<ctx.batch {
             let image = ctx.input + b * inputShape.count
             let out = output.pointer + b * outputShape.count
             for group in 0..<groups {
-                let src = image + group * g.channels * g.height * g.width
-                let columns: UnsafePointer<Float>
-                if g.isPointwise {
-                    columns = UnsafePointer(src)
-                } else {
-                    Kernels.im2col(g, input: src, columns: ctx.workspace)
-                    columns = UnsafePointer(ctx.workspace)
-                }
-                Gemm.sgemm(transA: false, transB: false, m: m, n: spatial, k: k, alpha: 1,
-                           a: w + group * m * k, lda: k, b: columns, ldb: spatial,
-                           beta: 0, c: out + group * m * spatial, ldc: spatial)
+                Kernels.convolution(g, filters: m, weights: w.pointer + group * m * k, bias: bias.pointer + group * m,
+                                    activation: config.activation.isChannelwise ? .linear : config.activation,
+                                    input: image + group * g.channels * g.height * g.width,
+                                    output: out + group * m * spatial, workspace: ctx.workspace)
             }
-            if config.batchNormalize && !useFused {
-                for f in 0..<n {
-                    let row = out + f * spatial
-                    let scale = scales[f] / (rollingVariance[f] + 0.00001).squareRoot()
-                    let mean = rollingMean[f]
-                    for i in 0..<spatial { row[i] = (row[i] - mean) * scale }
-                }
+            if config.activation.isChannelwise {
+                Kernels.activate(out, batch: 1, channels: config.filters, spatial: spatial, config.activation)
             }
-            Kernels.biasActivate(out, bias: UnsafePointer((fusedBiases ?? biases).pointer), channels: n, spatial: spatial, config.activation)
         }
     }
 

@@ -115,13 +115,19 @@ public final class Network {
     /// The layer whose output is the network's output: the last one that is not a `[cost]` layer.
     public var outputLayer: Layer { layers.last(where: { !($0 is CostLayer) }) ?? layers[layers.count - 1] }
 
-    /// Runs all layers on `input` (already filled).
-    public func forward(training: Bool = false) {
+    /// Runs all layers on `input` (already filled). `timing`, when given, receives each layer's wall time.
+    public func forward(training: Bool = false, timing: ((Int, Double) -> Void)? = nil) {
         var previous = input.pointer
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
                                      training: training, workspace: workspace.pointer)
-            layer.forward(ctx)
+            if let timing {
+                let start = DispatchTime.now().uptimeNanoseconds
+                layer.forward(ctx)
+                timing(layer.index, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            } else {
+                layer.forward(ctx)
+            }
             previous = layer.output.pointer
         }
     }
@@ -195,5 +201,24 @@ public final class Network {
         }
         lines.append(String(format: "Total BFLOPS %5.3f ", totalBFLOPs))
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Network {
+    /// darknet's initialisation for training from scratch: conv weights uniform in ±sqrt(2/fan_in), connected in
+    /// ±sqrt(2/inputs), biases 0, batch-norm scales 1 and rolling statistics 0/1.
+    public func randomizeParameters(seed: UInt64) {
+        var rng = SeededRandom(seed: seed)
+        for layer in layers {
+            if let conv = layer as? ConvolutionalLayer {
+                let fanIn = Float(conv.weightCount / conv.config.filters)
+                let scale = (2 / fanIn).squareRoot()
+                for i in 0..<conv.weights.count { conv.weights[i] = rng.uniform(-scale, scale) }
+                conv.invalidateInferenceCache()
+            } else if let connected = layer as? ConnectedLayer {
+                let scale = (2 / Float(connected.inputShape.count)).squareRoot()
+                for i in 0..<connected.weights.count { connected.weights[i] = rng.uniform(-scale, scale) }
+            }
+        }
     }
 }

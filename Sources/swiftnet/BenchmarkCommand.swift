@@ -1,2 +1,83 @@
 import ArgumentParser
-struct Benchmark: ParsableCommand { func run() throws {} }
+import Foundation
+import SwiftnetCore
+import SwiftnetFormat
+import SwiftnetLayers
+
+struct Benchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the network's forward pass on one image (after warm-up): median/min/max ms and GFLOP/s.")
+
+    @Option(help: "Darknet .cfg file.")
+    var cfg: String
+
+    @Option(help: "Darknet .weights file (default: deterministic random weights).")
+    var weights: String?
+
+    @OptionGroup var size: SizeOptions
+
+    @Option(help: "Timed runs after the warm-up.")
+    var runs: Int = 10
+
+    @Option(help: "Warm-up runs (not timed).")
+    var warmup: Int = 2
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Write {\"median_ms\",\"min_ms\",\"max_ms\",\"gflops\"} to this file.")
+    var json: String?
+
+    @Flag(help: "Also print the median time of every layer.")
+    var perLayer = false
+
+    func validate() throws {
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if warmup < 0 { throw ValidationError("--warmup must not be negative") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            configureThreads(threads)
+            let config = try NetworkConfig(contentsOf: cfg)
+            let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
+            if let weights {
+                try network.loadWeights(path: weights)
+            } else {
+                network.randomizeParameters(seed: 1)
+            }
+            network.prepareForInference()
+            var rng = SeededRandom(seed: 7)
+            for i in 0..<network.input.count { network.input[i] = rng.nextFloat() }
+            for _ in 0..<warmup { network.forward() }
+            var times: [Double] = []
+            var layerTimes = [[Double]](repeating: [], count: network.layers.count)
+            for _ in 0..<runs {
+                let start = DispatchTime.now().uptimeNanoseconds
+                if perLayer {
+                    network.forward { index, seconds in layerTimes[index].append(seconds) }
+                } else {
+                    network.forward()
+                }
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            }
+            times.sort()
+            let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+            let gflops = network.totalBFLOPs / (median / 1000)
+            print(String(format: "%@ %dx%d, %d threads: median %.1f ms, min %.1f ms, max %.1f ms, %.1f GFLOP/s (%.3f BFLOPs)",
+                         cfg, network.width, network.height, Parallel.threads, median, times.first!, times.last!, gflops, network.totalBFLOPs))
+            if perLayer {
+                for (i, layer) in network.layers.enumerated() {
+                    let t = layerTimes[i].sorted()
+                    let m = t[t.count / 2] * 1000
+                    print(String(format: "%4d %-16@ %8.2f ms  %@", i, layer.typeName as NSString, m, layer.tableText))
+                }
+            }
+            if let json {
+                let text = String(format: "{\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, \"gflops\": %.3f}\n",
+                                  median, times.first!, times.last!, gflops)
+                try AtomicFile.write(text, to: json)
+            }
+        }
+    }
+}

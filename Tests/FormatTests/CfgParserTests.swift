@@ -1,0 +1,132 @@
+import SwiftnetFormat
+import XCTest
+
+final class CfgLexingTests: XCTestCase {
+    func parse(_ text: String) throws -> NetworkConfig { try NetworkConfig(text: text, path: "t.cfg") }
+
+    let net = "[net]\nwidth=32\nheight=32\nchannels=3\n"
+
+    func testWhitespaceAnywhereIsRemovedAndCommentsSkipped() throws {
+        let doc = try CfgDocument(text: "# comment\n[ net ]\n; other comment\n  wid th = 4 16 \r\n", path: "t.cfg")
+        XCTAssertEqual(doc.sections.count, 1)
+        XCTAssertEqual(doc.sections[0].name, "net")
+        XCTAssertEqual(doc.sections[0].options, [CfgOption(key: "width", value: "416", line: 4)])
+    }
+
+    func testValueKeepsEverythingAfterTheFirstEquals() throws {
+        let doc = try CfgDocument(text: "[net]\nkey=a=b#c\n", path: "t.cfg")
+        XCTAssertEqual(doc.sections[0].options[0].value, "a=b#c")
+    }
+
+    func testFirstKeyWinsAndDuplicateIsReportedUnused() throws {
+        let c = try parse(net + "[convolutional]\nfilters=8\nfilters=16\nactivation=leaky\n")
+        guard case .convolutional(let conv) = c.layers[0].config else { return XCTFail() }
+        XCTAssertEqual(conv.filters, 8)
+        XCTAssertEqual(c.diagnostics, [Diagnostic(path: "t.cfg", line: 7, message: "unused key 'filters' in [convolutional]")])
+    }
+
+    func testConvolutionDefaultsFollowDarknet() throws {
+        let c = try parse(net + "[conv]\nsize=3\npad=1\npadding=7\n")
+        guard case .convolutional(let conv) = c.layers[0].config else { return XCTFail() }
+        XCTAssertEqual(conv.activation, .logistic, "a conv without activation= is logistic")
+        XCTAssertEqual(conv.filters, 1)
+        XCTAssertEqual(conv.padding, 1, "pad=1 means size/2 and overrides padding")
+        XCTAssertEqual(c.layers[0].sectionName, "conv")
+    }
+
+    func testMaxpoolDefaults() throws {
+        let c = try parse(net + "[max]\nstride=2\n")
+        guard case .maxpool(let p) = c.layers[0].config else { return XCTFail() }
+        XCTAssertEqual(p.size, 2, "size defaults to stride")
+        XCTAssertEqual(p.padding, 1, "padding defaults to size-1")
+    }
+
+    func testLayerReferencesRelativeAndAbsolute() throws {
+        let c = try parse(net + "[conv]\nactivation=linear\n[conv]\nactivation=linear\n[route]\nlayers=-1, 0\n[shortcut]\nfrom=-3\n")
+        guard case .route(let r) = c.layers[2].config, case .shortcut(let s) = c.layers[3].config else { return XCTFail() }
+        XCTAssertEqual(r.layers, [1, 0])
+        XCTAssertEqual(s.from, [0])
+    }
+
+    func testListParsingStopsAtHashAndIgnoresTrailingComma() throws {
+        let c = try parse(net + "[yolo]\nmask=0,1#,2\nanchors=1,2, 3,4, 5,6,\nnum=3\nclasses=2\n")
+        guard case .yolo(let y) = c.layers[0].config else { return XCTFail() }
+        XCTAssertEqual(y.mask, [0, 1])
+        XCTAssertEqual(y.anchors, [1, 2, 3, 4, 5, 6])
+    }
+
+    func testNumbersWithAGluedCommentAreReadLikeAtoi() throws {
+        let c = try parse(net + "[conv]\nfilters=64#x\nactivation=mish\n")
+        guard case .convolutional(let conv) = c.layers[0].config else { return XCTFail() }
+        XCTAssertEqual(conv.filters, 64)
+        XCTAssertEqual(conv.activation, .mish)
+    }
+
+    func testNetDefaults() throws {
+        let c = try parse("[network]\nwidth=64\nheight=32\nchannels=3\nbatch=64\nsubdivisions=6\nsaturation=0\n[conv]\nactivation=linear\n")
+        XCTAssertEqual(c.net.miniBatch, 10)
+        XCTAssertEqual(c.net.saturation, 1, "saturation=0 is treated as 1")
+        XCTAssertEqual(c.net.power, 4)
+        XCTAssertEqual(c.net.maxCrop, 128)
+        XCTAssertEqual(c.net.policy, .constant)
+    }
+}
+
+final class CfgErrorTests: XCTestCase {
+    let net = "[net]\nwidth=32\nheight=32\nchannels=3\n"
+
+    func assertError(_ text: String, line: Int?, contains fragment: String, file: StaticString = #filePath, lineNo: UInt = #line) {
+        XCTAssertThrowsError(try NetworkConfig(text: text, path: "bad.cfg"), file: file, line: lineNo) { error in
+            guard case let SwiftnetError.cfg(path, l, message) = error else { return XCTFail("\(error)", file: file, line: lineNo) }
+            XCTAssertEqual(path, "bad.cfg", file: file, line: lineNo)
+            XCTAssertEqual(l, line, file: file, line: lineNo)
+            XCTAssertTrue(message.contains(fragment), "\(message)", file: file, line: lineNo)
+            XCTAssertTrue(error.localizedDescription.isEmpty || true)
+            if let line { XCTAssertTrue("\(error)".hasPrefix("bad.cfg:\(line): "), "\(error)", file: file, line: lineNo) }
+        }
+    }
+
+    func testUnknownSection() { assertError(net + "[convolutinal]\nfilters=3\n", line: 5, contains: "unknown section [convolutinal]") }
+    func testUnsupportedSection() { assertError(net + "[lstm]\n", line: 5, contains: "not supported") }
+    func testFirstSectionMustBeNet() { assertError("[conv]\nfilters=1\n", line: 1, contains: "first section must be [net]") }
+    func testEmptyFile() { assertError("# nothing\n", line: nil, contains: "no sections") }
+    func testNoLayers() { assertError(net, line: 1, contains: "no layers") }
+    func testOptionBeforeSection() { assertError("width=3\n" + net, line: 1, contains: "before the first [section]") }
+    func testLineWithoutEquals() { assertError(net + "[conv]\nfilters 16\n", line: 6, contains: "expected key=value") }
+    func testEmptyValue() { assertError(net + "[conv]\nfilters=\n", line: 6, contains: "has no value") }
+    func testBadInteger() { assertError(net + "[conv]\nfilters=many\n", line: 6, contains: "expected an integer") }
+    func testUnknownActivationMentionsInlineComments() {
+        assertError(net + "[conv]\nactivation=leaky#relu\n", line: 6, contains: "no inline comments")
+    }
+    func testReferenceBeforeFirstLayer() { assertError(net + "[conv]\nactivation=linear\n[route]\nlayers=-5\n", line: 8, contains: "before the first layer") }
+    func testReferenceToLaterLayer() { assertError(net + "[conv]\nactivation=linear\n[route]\nlayers=1\n", line: 8, contains: "does not come before") }
+    func testMaskOutsideAnchors() { assertError(net + "[yolo]\nnum=2\nmask=0,2\n", line: 5, contains: "mask index 2") }
+    func testTooFewAnchors() { assertError(net + "[yolo]\nnum=3\nanchors=1,2,3,4\n", line: 7, contains: "need 6") }
+    func testZeroWidth() { assertError("[net]\nwidth=0\nheight=3\nchannels=3\n[conv]\n", line: 1, contains: "must be positive") }
+    func testUnsupportedConvolutionOption() { assertError(net + "[conv]\nxnor=1\n", line: 6, contains: "not supported") }
+}
+
+final class DataFileTests: XCTestCase {
+    func testNamesKeepSpacesAndDropCR() throws {
+        let dir = try temporaryDirectory()
+        let path = dir + "/x.names"
+        try "face \r\nShirt\r\n\r\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try NamesFile.read(path), ["face ", "Shirt"])
+    }
+
+    func testDataFileFirstEntryWinsAndResolvesRelativeToItsFolder() throws {
+        let dir = try temporaryDirectory()
+        try "a\nb\n".write(toFile: dir + "/obj.names", atomically: true, encoding: .utf8)
+        try "classes = 2\nnames = obj.names\nnames=other\n# c\n".write(toFile: dir + "/obj.data", atomically: true, encoding: .utf8)
+        let data = try DataFile(contentsOf: dir + "/obj.data")
+        XCTAssertEqual(try data.int("classes"), 2)
+        XCTAssertEqual(data.string("names"), "obj.names")
+        XCTAssertEqual(data.resolve("obj.names"), dir + "/obj.names")
+    }
+
+    func temporaryDirectory() throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("swiftnet-format-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url.path
+    }
+}
