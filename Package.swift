@@ -48,6 +48,7 @@ let package = Package(
         .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["swiftnet", "SwiftnetData", "TestSupport"]),
     ]
 )

@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <jpeglib.h>
+#include <jerror.h>
 #include <png.h>
 
 typedef struct {
     struct jpeg_error_mgr base;
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
+    int truncated;
 } sn_jpeg_error;
 
 static void sn_jpeg_error_exit(j_common_ptr cinfo) {
@@ -22,6 +24,12 @@ static void sn_jpeg_error_exit(j_common_ptr cinfo) {
 }
 
 static void sn_jpeg_silent(j_common_ptr cinfo) { (void)cinfo; }
+
+/* libjpeg only warns about a file that ends early and fills the rest with grey; swiftnet treats it as corrupt. */
+static void sn_jpeg_emit(j_common_ptr cinfo, int level) {
+    sn_jpeg_error *err = (sn_jpeg_error *)cinfo->err;
+    if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = 1;
+}
 
 static void sn_copy_error(char *dst, size_t size, const char *src) {
     if (size == 0) return;
@@ -37,6 +45,8 @@ int sn_decode_jpeg(const unsigned char *data, size_t size, sn_decoded_image *out
     cinfo.err = jpeg_std_error(&jerr.base);
     jerr.base.error_exit = sn_jpeg_error_exit;
     jerr.base.output_message = sn_jpeg_silent;
+    jerr.base.emit_message = sn_jpeg_emit;
+    jerr.truncated = 0;
     if (setjmp(jerr.jump)) {
         sn_copy_error(out->error, sizeof(out->error), jerr.message);
         jpeg_destroy_decompress(&cinfo);
@@ -70,6 +80,12 @@ int sn_decode_jpeg(const unsigned char *data, size_t size, sn_decoded_image *out
         jpeg_read_scanlines(&cinfo, &row, 1);
     }
     jpeg_finish_decompress(&cinfo);
+    if (jerr.truncated) {
+        sn_copy_error(out->error, sizeof(out->error), "the file ends before the image data does (truncated)");
+        jpeg_destroy_decompress(&cinfo);
+        free(pixels);
+        return 1;
+    }
     out->width = (int)cinfo.output_width;
     out->height = (int)cinfo.output_height;
     out->pixels = pixels;

@@ -19,8 +19,13 @@ public final class Network {
 
     public var path: String { config.path }
 
+    /// Whether activation buffers exist (false for shape-only networks such as `swiftnet layers` builds).
+    public private(set) var allocated: Bool
+
     /// Builds the network. `width`/`height` override the cfg's input size; `batch` is the number of images per pass.
-    public init(config: NetworkConfig, batch: Int = 1, width: Int? = nil, height: Int? = nil) throws {
+    /// With `allocate: false` only shapes and parameters are set up (no activation memory; `forward` is unavailable).
+    public init(config: NetworkConfig, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true) throws {
+        self.allocated = allocate
         self.config = config
         self.width = width ?? config.net.width
         self.height = height ?? config.net.height
@@ -37,8 +42,8 @@ public final class Network {
     }
 
     /// Parses a cfg file and builds its network.
-    public convenience init(cfgPath: String, batch: Int = 1, width: Int? = nil, height: Int? = nil) throws {
-        try self.init(config: NetworkConfig(contentsOf: cfgPath), batch: batch, width: width, height: height)
+    public convenience init(cfgPath: String, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true) throws {
+        try self.init(config: NetworkConfig(contentsOf: cfgPath), batch: batch, width: width, height: height, allocate: allocate)
     }
 
     /// One exhaustive switch from typed cfg sections to layer objects: a new section kind cannot be forgotten.
@@ -85,6 +90,7 @@ public final class Network {
     }
 
     private func allocate() {
+        guard allocated else { return }
         input = Buffer(count: batch * width * height * channels)
         for layer in layers {
             layer.batch = batch
@@ -117,6 +123,7 @@ public final class Network {
 
     /// Runs all layers on `input` (already filled). `timing`, when given, receives each layer's wall time.
     public func forward(training: Bool = false, timing: ((Int, Double) -> Void)? = nil) {
+        precondition(allocated, "forward on a shape-only network")
         var previous = input.pointer
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,

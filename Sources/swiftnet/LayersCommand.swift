@@ -19,7 +19,7 @@ struct Layers: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let config = try cfgOptions.load(cfg)
-            let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
+            let network = try Network(config: config, batch: 1, width: size.width, height: size.height, allocate: false)
             if json {
                 print(try layersJSON(network))
             } else {

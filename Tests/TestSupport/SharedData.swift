@@ -38,3 +38,48 @@ public enum SharedData {
         return url.path
     }
 }
+
+/// Runs the built `swiftnet` executable.
+public enum CLI {
+    public struct Result {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+        /// Terminated by a signal (crash or trap) rather than exiting.
+        public var crashed: Bool
+    }
+
+    /// The `swiftnet` binary next to the test bundle.
+    public static var executable: URL {
+        let candidates = [Bundle.main.bundleURL.deletingLastPathComponent(), Bundle.main.bundleURL,
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        for dir in candidates {
+            let url = dir.appendingPathComponent("swiftnet")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return SharedData.projectRoot.appendingPathComponent(".build/release/swiftnet")
+    }
+
+    @discardableResult
+    public static func run(_ arguments: [String], directory: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        final class Box: @unchecked Sendable { var data = Data() }
+        let outBox = Box()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let outData = outBox.data
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self), crashed: process.terminationReason == .uncaughtSignal)
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import TestSupport
+import XCTest
+
+final class CommandTests: XCTestCase {
+    func testLayersJSONHasTheDocumentedFields() throws {
+        let cfg = try SharedData.path("cfg/yolov4-tiny.cfg")
+        let r = try CLI.run(["layers", cfg, "--json", "--width", "320", "--height", "256"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["weights_bytes"] as? Int, 24_251_276)
+        XCTAssertEqual(object["parameters"] as? Int, (24_251_276 - 20) / 4)
+        let layers = try XCTUnwrap(object["layers"] as? [[String: Any]])
+        XCTAssertEqual(layers.count, 38)
+        XCTAssertEqual(layers[0]["input"] as? [Int], [320, 256, 3])
+        XCTAssertEqual(layers[0]["output"] as? [Int], [160, 128, 32])
+        XCTAssertEqual(layers[0]["filters"] as? Int, 32)
+        XCTAssertEqual(layers[0]["size"] as? Int, 3)
+        XCTAssertEqual(layers[0]["stride"] as? Int, 2)
+        XCTAssertEqual(layers[30]["type"] as? String, "yolo")
+        XCTAssertEqual(layers[30]["output"] as? [Int], [10, 8, 255])
+        XCTAssertNotNil(layers[0]["bflops"] as? Double)
+    }
+
+    func testDetectWritesJSONAnnotatedImageAndRawTensors() throws {
+        let model = try SharedData.path("models/yolov3-tiny-coco")
+        let image = try SharedData.path("images/dog.jpg")
+        let out = try SharedData.temporaryDirectory()
+        let list = out + "/list.txt"
+        try (image + "\n\n").write(toFile: list, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["detect", list, "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights",
+                             "--names", model + "/coco.names", "--ext-output", "--out", out + "/result.json",
+                             "--output-dir", out + "/images", "--save-raw", out + "/raw"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines[0].hasPrefix(image + ": Predicted in "))
+        XCTAssertEqual(lines.count, 7)
+        XCTAssertTrue(lines[1].hasPrefix("dog: 81%\t(left_x:  124   top_y:  220   width:  258   height:  298)"), lines[1])
+        let json = try String(contentsOfFile: out + "/result.json", encoding: .utf8)
+        XCTAssertTrue(json.hasPrefix("[\n{\n \"frame_id\":1, \n \"filename\":\"\(image)\", \n \"objects\": [ \n  {\"class_id\":"), json)
+        XCTAssertTrue(json.hasSuffix("\n ] \n}\n]\n"))
+        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+        XCTAssertEqual((parsed[0]["objects"] as? [[String: Any]])?.count, 6)
+        let jpeg = try XCTUnwrap(FileManager.default.contents(atPath: out + "/images/dog.jpg"))
+        XCTAssertEqual(Array(jpeg.prefix(2)), [0xFF, 0xD8])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/raw/dog/yolo_016.npy"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/raw/dog/yolo_023.npy"))
+    }
+
+    func testDetectWithoutModelSaysWhatToPass() throws {
+        let r = try CLI.run(["detect", "x.jpg"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("detect needs --cfg FILE.cfg and --weights FILE.weights"), r.stderr)
+    }
+
+    func testBenchmarkJSON() throws {
+        let cfg = try SharedData.path("models/yolov3-tiny-coco/yolov3-tiny.cfg")
+        let out = try SharedData.temporaryDirectory() + "/bench.json"
+        let r = try CLI.run(["benchmark", "--cfg", cfg, "--width", "128", "--height", "128", "--runs", "2", "--warmup", "1", "--json", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Double])
+        XCTAssertEqual(Set(object.keys), ["median_ms", "min_ms", "max_ms", "gflops"])
+        XCTAssertGreaterThan(object["gflops"] ?? 0, 0)
+        XCTAssertLessThanOrEqual(object["min_ms"] ?? 1, object["median_ms"] ?? 0)
+    }
+}

@@ -1,0 +1,59 @@
+import SwiftnetCore
+import XCTest
+
+final class KernelTests: XCTestCase {
+    /// The tiled im2col (any column range) equals the whole-image im2col.
+    func testIm2colColumnsMatchesFullUnfold() {
+        let g = ConvGeometry(channels: 2, height: 7, width: 9, kernel: 3, strideX: 2, strideY: 1, pad: 1, dilation: 2, outHeight: 7, outWidth: 5)
+        let input = (0..<(2 * 7 * 9)).map { Float($0) + 1 }
+        var full = [Float](repeating: -1, count: g.columnRows * g.outSpatial)
+        input.withUnsafeBufferPointer { src in full.withUnsafeMutableBufferPointer { Kernels.im2col(g, input: src.baseAddress!, columns: $0.baseAddress!) } }
+        for (first, count) in [(0, 35), (3, 11), (12, 23), (34, 1)] {
+            var part = [Float](repeating: -1, count: g.columnRows * count)
+            input.withUnsafeBufferPointer { src in part.withUnsafeMutableBufferPointer {
+                Kernels.im2colColumns(g, input: src.baseAddress!, columns: $0.baseAddress!, first: first, count: count)
+            } }
+            for r in 0..<g.columnRows {
+                XCTAssertEqual(Array(part[(r * count)..<((r + 1) * count)]), Array(full[(r * 35 + first)..<(r * 35 + first + count)]), "row \(r) from \(first)")
+            }
+        }
+        // Spot check against the definition: row (c=1, ky=2, kx=0), output (y=0, x=1): input (y = −2+4, x = 2−2+0).
+        let row = (1 * 3 + 2) * 3 + 0
+        XCTAssertEqual(full[row * 35 + 1], input[(1 * 7 + 2) * 9 + 0])
+        // Top-left tap of the first output lies in the padding.
+        XCTAssertEqual(full[0], 0)
+    }
+
+    func testCol2imIsTheAdjointOfIm2col() {
+        let g = ConvGeometry(channels: 2, height: 5, width: 6, kernel: 3, strideX: 2, strideY: 2, pad: 1, dilation: 1, outHeight: 3, outWidth: 3)
+        let x = (0..<60).map { Float(($0 * 7) % 11) - 5 }
+        let y = (0..<(g.columnRows * g.outSpatial)).map { Float(($0 * 5) % 13) - 6 }
+        var cols = [Float](repeating: 0, count: y.count)
+        var back = [Float](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { src in cols.withUnsafeMutableBufferPointer { Kernels.im2col(g, input: src.baseAddress!, columns: $0.baseAddress!) } }
+        y.withUnsafeBufferPointer { src in back.withUnsafeMutableBufferPointer { Kernels.col2im(g, columns: src.baseAddress!, output: $0.baseAddress!) } }
+        // <im2col(x), y> == <x, col2im(y)>
+        let lhs = zip(cols, y).reduce(0) { $0 + Double($1.0 * $1.1) }
+        let rhs = zip(x, back).reduce(0) { $0 + Double($1.0 * $1.1) }
+        XCTAssertEqual(lhs, rhs, accuracy: 1e-9)
+    }
+
+    func testParallelTasksRunEachTaskOnce() {
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 100)
+        counts.initialize(repeating: 0, count: 100)
+        defer { counts.deallocate() }
+        Parallel.tasks(100) { t, worker in
+            XCTAssertLessThan(worker, Parallel.threads)
+            counts[t] += 1
+        }
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: counts, count: 100)), [Int](repeating: 1, count: 100))
+    }
+
+    func testGemmRowMajor() {
+        let a: [Float] = [1, 2, 3, 4, 5, 6] // 2×3
+        let b: [Float] = [1, 0, 0, 1, 1, 1] // 3×2
+        var c = [Float](repeating: 0, count: 4)
+        Gemm.sgemm(transA: false, transB: false, m: 2, n: 2, k: 3, alpha: 1, a: a, lda: 3, b: b, ldb: 2, beta: 0, c: &c, ldc: 2)
+        XCTAssertEqual(c, [4, 5, 10, 11])
+    }
+}
