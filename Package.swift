@@ -10,7 +10,7 @@ let package = Package(
     name: "swiftnet",
     products: [
         .executable(name: "swiftnet", targets: ["swiftnet"]),
-        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect"]),
+        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,13 +31,15 @@ let package = Package(
         .target(name: "SwiftnetLayers", dependencies: ["SwiftnetFormat", "SwiftnetCore"], swiftSettings: fast),
         // Data: image decode/encode, darknet's resize and letterbox, drawing.
         .target(name: "SwiftnetData", dependencies: ["SwiftnetFormat", "SwiftnetCore", "CImageCodec"], swiftSettings: fast),
+        // Evaluation: darknet's `detector map` and pycocotools' COCO AP, from files or live detections.
+        .target(name: "SwiftnetEval", dependencies: ["SwiftnetFormat"], swiftSettings: fast),
         // Detection: boxes, NMS, the detect pipeline and its output formats.
-        .target(name: "SwiftnetDetect", dependencies: ["SwiftnetLayers", "SwiftnetData"], swiftSettings: fast),
+        .target(name: "SwiftnetDetect", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetEval"], swiftSettings: fast),
 
         .executableTarget(
             name: "swiftnet",
             dependencies: [
-                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect",
+                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
+        .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat"], exclude: ["Fixtures"]),
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftnet", "SwiftnetData", "TestSupport"]),
     ]

@@ -1,0 +1,219 @@
+import ArgumentParser
+import Foundation
+import SwiftnetDetect
+import SwiftnetEval
+import SwiftnetFormat
+import SwiftnetLayers
+
+/// Category ids written to / read from COCO results files.
+enum CategoryIds: String, ExpressibleByArgument, CaseIterable {
+    /// darknet's 80 → 91 COCO table when the model has 80 classes, else the class index.
+    case auto
+    case coco
+    case index
+
+    func ids(classes: Int) throws -> [Int] {
+        switch self {
+        case .index: return Array(0..<classes)
+        case .coco:
+            guard classes == 80 else { throw SwiftnetError.invalid("--category-ids coco needs 80 classes, the model has \(classes)") }
+            return ValidationRun.cocoCategoryIds
+        case .auto: return classes == 80 ? ValidationRun.cocoCategoryIds : Array(0..<classes)
+        }
+    }
+}
+
+/// Where a `.data` file's relative `valid` list and image paths live: the working directory (as darknet), or the
+/// `.data` file's folder when the list is not found from the working directory.
+func dataBaseDirectory(_ dataPath: String) throws -> String? {
+    let data = try DataFile(contentsOf: dataPath)
+    guard let valid = data.string("valid") else {
+        throw SwiftnetError.data(path: dataPath, line: nil, message: "no valid= entry (the list of validation images)")
+    }
+    if valid.hasPrefix("/") || FileManager.default.fileExists(atPath: valid) { return nil }
+    let folder = URL(fileURLWithPath: dataPath).deletingLastPathComponent().path
+    return FileManager.default.fileExists(atPath: folder + "/" + valid) ? folder : nil
+}
+
+func resolver(_ base: String?) -> (String) -> String {
+    { path in
+        guard let base, !path.hasPrefix("/") else { return path }
+        return base + "/" + path
+    }
+}
+
+/// Loads a network for evaluation: batch 1, weights, batch-norm folded.
+func evaluationNetwork(model: ModelOptions, size: SizeOptions, cfgOptions: CfgOptions) throws -> Network {
+    guard let cfg = model.cfg, let weights = model.weights else {
+        throw SwiftnetError.invalid("running a network needs --cfg and --weights")
+    }
+    let network = try Network(config: try cfgOptions.load(cfg), batch: 1, width: size.width, height: size.height)
+    try network.loadWeights(path: weights, allowPartial: model.partial)
+    network.prepareForInference()
+    return network
+}
+
+struct Map: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "darknet's mAP report (detector map) followed by COCO AP@[.5:.95], from a network run or from files.",
+        discussion: """
+        Network run:   swiftnet map --data obj.data --cfg yolov4.cfg --weights yolov4.weights
+        Precomputed:   swiftnet map --gt instances_val.json --detections results.json
+                       swiftnet map --gt valid.txt --names obj.names --detections result.json
+        GT is a COCO instances JSON or a darknet image list (labels next to the images); detections are a COCO results
+        JSON or darknet's -out JSON.
+        """)
+
+    @Option(help: "Ground truth: COCO instances JSON or a darknet image list.")
+    var gt: String?
+
+    @Option(help: "Detections: COCO results JSON or darknet -out JSON.")
+    var detections: String?
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
+
+    @Option(help: "darknet AP interpolation: 0 = area under the curve, 11 (VOC2007) or 101.")
+    var points: Int = 0
+
+    @Option(name: .customLong("iou-thresh"), help: "IoU threshold of the darknet protocol.")
+    var iouThresh: Float = 0.5
+
+    @Option(help: "Confidence threshold of darknet's precision/recall/F1 line.")
+    var thresh: Float = 0.25
+
+    @Option(help: "COCO category ids of class indices when reading COCO results with a darknet list GT.")
+    var categoryIds: CategoryIds = .index
+
+    @Option(help: "Write every number (both protocols, per class) to this JSON file.")
+    var json: String?
+
+    @Option(help: "Benchmark: repeat parsing and evaluation N times and print the median times (COCO files only).")
+    var benchmark: Int?
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        let files = gt != nil || detections != nil
+        if files {
+            guard gt != nil, detections != nil else { throw ValidationError("--gt and --detections go together") }
+            if model.cfg != nil || model.weights != nil { throw ValidationError("give either --gt/--detections or --cfg/--weights, not both") }
+        } else {
+            guard model.data != nil, model.cfg != nil, model.weights != nil else {
+                throw ValidationError("give --data, --cfg and --weights to run a network, or --gt and --detections to evaluate files")
+            }
+        }
+        guard [0, 11, 101].contains(points) else { throw ValidationError("--points must be 0, 11 or 101") }
+        guard iouThresh > 0, iouThresh <= 1 else { throw ValidationError("--iou-thresh must be in (0, 1]") }
+        if let benchmark {
+            guard benchmark >= 1 else { throw ValidationError("--benchmark needs a positive run count") }
+            guard files else { throw ValidationError("--benchmark evaluates files: give --gt and --detections") }
+        }
+    }
+
+    var options: EvaluationOptions {
+        EvaluationOptions(darknet: DarknetOptions(iouThreshold: iouThresh, confThreshold: thresh, points: points))
+    }
+
+    func run() throws {
+        try reportingErrors {
+            configureThreads(threads)
+            if let gt, let detections {
+                if let benchmark {
+                    let result = try EvalBenchmark.run(groundTruthPath: gt, detectionsPath: detections, runs: benchmark, options: options)
+                    print(result.text(), terminator: "")
+                    return
+                }
+                try report(try evaluateFiles(gt: gt, detections: detections))
+            } else {
+                try report(try evaluateNetwork())
+            }
+        }
+    }
+
+    func evaluateFiles(gt: String, detections: String) throws -> EvaluationReport {
+        let groundTruth: GroundTruth
+        if gt.lowercased().hasSuffix(".json") {
+            groundTruth = try GroundTruth.loadCOCO(path: gt)
+        } else {
+            guard let names = try model.classNames() else {
+                throw SwiftnetError.invalid("a darknet list as --gt needs --names (or --data) for the class names")
+            }
+            groundTruth = try GroundTruth.loadDarknetList(listPath: gt, names: names,
+                                                          options: DarknetListOptions(categoryIds: try categoryIds.ids(classes: names.count)))
+        }
+        let dets = try isDarknetJSON(detections) ? DetectionSet.loadDarknetJSON(path: detections, groundTruth: groundTruth)
+                                                 : DetectionSet.loadCOCOResults(path: detections, groundTruth: groundTruth)
+        return try Evaluator.evaluate(groundTruth: groundTruth, detections: dets, options: options)
+    }
+
+    /// darknet's -out JSON lists frames with `frame_id`; COCO results list entries with `image_id`.
+    func isDarknetJSON(_ path: String) throws -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw SwiftnetError.file(path: path, message: "no such file") }
+        defer { try? handle.close() }
+        let head = String(decoding: handle.readData(ofLength: 4096), as: UTF8.self)
+        return head.contains("\"frame_id\"") || head.contains("\"objects\"")
+    }
+
+    func evaluateNetwork() throws -> EvaluationReport {
+        let dataPath = model.data!
+        let base = try dataBaseDirectory(dataPath)
+        let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
+        let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
+        let run = try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+        let total = groundTruth.images.count
+        let start = Date()
+        let report = try run.evaluate(options: options) { done in
+            FileHandle.standardError.write(Data("\r\(done)/\(total)".utf8))
+        }
+        printError(String(format: "\nTotal Detection Time: %.0f Seconds", Date().timeIntervalSince(start)))
+        return report
+    }
+
+    func report(_ report: EvaluationReport) throws {
+        print(report.text(), terminator: "")
+        if let json { try report.writeJSON(to: json) }
+    }
+}
+
+struct Valid: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write COCO results JSON for the .data file's valid list (darknet's detector valid with eval=coco).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
+
+    @Option(help: "Output COCO results JSON file.")
+    var out: String = "coco_results.json"
+
+    @Option(help: "category_id values: auto (COCO's 91-id table for 80-class models, else the class index), coco, index.")
+    var categoryIds: CategoryIds = .auto
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        guard model.data != nil, model.cfg != nil, model.weights != nil else { throw ValidationError("valid needs --data, --cfg and --weights") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            configureThreads(threads)
+            let dataPath = model.data!
+            let base = try dataBaseDirectory(dataPath)
+            let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
+            let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
+            let run = try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+            let total = groundTruth.images.count
+            let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count)) { done in
+                FileHandle.standardError.write(Data("\r\(done)/\(total)".utf8))
+            }
+            printError("")
+            try AtomicFile.write(json, to: out)
+            print("COCO results for \(total) images written to \(out)")
+        }
+    }
+}
