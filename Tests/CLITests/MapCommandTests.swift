@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `map` and `valid` with a live network: ground truth made from darknet's own detections of the shared photos
+/// (yolov3-tiny at threshold 0.25), so a correct pipeline finds every labelled object.
+final class MapCommandTests: XCTestCase {
+    func makeDataset() throws -> (dir: String, model: String, truths: Int) {
+        let model = try SharedData.path("models/yolov3-tiny-coco")
+        let oracle = try SharedData.path("oracle/detect/yolov3-tiny-coco_thresh0.25.json")
+        let dir = try SharedData.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
+        let frames = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: oracle))) as? [[String: Any]])
+        var list: [String] = []
+        var truths = 0
+        for frame in frames {
+            let name = frame["filename"] as! String
+            try FileManager.default.copyItem(atPath: try SharedData.path("images/" + name), toPath: dir + "/images/" + name)
+            var labels = ""
+            for object in frame["objects"] as! [[String: Any]] {
+                let r = object["relative_coordinates"] as! [String: Double]
+                labels += String(format: "%d %f %f %f %f\n", object["class_id"] as! Int, r["center_x"]!, r["center_y"]!, r["width"]!, r["height"]!)
+                truths += 1
+            }
+            try labels.write(toFile: dir + "/images/" + (name as NSString).deletingPathExtension + ".txt", atomically: true, encoding: .utf8)
+            list.append("images/" + name)
+        }
+        try (list.joined(separator: "\n") + "\n").write(toFile: dir + "/valid.txt", atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(atPath: model + "/coco.names", toPath: dir + "/coco.names")
+        try "classes=80\nvalid=valid.txt\nnames=coco.names\n".write(toFile: dir + "/test.data", atomically: true, encoding: .utf8)
+        return (dir, model, truths)
+    }
+
+    func testMapFindsDarknetsOwnDetections() throws {
+        let (dir, model, truths) = try makeDataset()
+        XCTAssertEqual(truths, 11)
+        let r = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights",
+                             "--json", dir + "/report.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("unique_truth_count = 11"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(" for conf_thresh = 0.25, TP = 11, FP = 0, FN = 0, average IoU = "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("class_id = 16, name = dog, ap = 100.00%"), r.stdout)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
+        let darknet = try XCTUnwrap(report["darknet"] as? [String: Any])
+        // Every labelled class is found with AP 1; mAP averages over all 80 classes.
+        let classesWithTruth = 7.0 // person, bicycle, car, truck, bird, dog, sheep
+        XCTAssertEqual(try XCTUnwrap(darknet["mAP"] as? Double), classesWithTruth / 80, accuracy: 1e-9)
+        XCTAssertNotNil((report["coco"] as? [String: Any])?["stats"])
+    }
+
+    func testValidWritesCocoResults() throws {
+        let (dir, model, _) = try makeDataset()
+        let out = dir + "/results.json"
+        let r = try CLI.run(["valid", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights",
+                             "--out", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let results = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [[String: Any]])
+        XCTAssertGreaterThan(results.count, 11)
+        // 80-class models get darknet's COCO category ids (dog = class 16 → id 18); ids come from list order here.
+        XCTAssertTrue(results.contains { ($0["category_id"] as? Int) == 18 && (($0["score"] as? Double) ?? 0) > 0.8 })
+        XCTAssertEqual(Set(results.compactMap { $0["image_id"] as? Int }), [1, 2, 3])
+        for entry in results {
+            let bbox = try XCTUnwrap(entry["bbox"] as? [Double])
+            XCTAssertGreaterThanOrEqual(bbox[0], 0)
+            XCTAssertGreaterThanOrEqual(bbox[2], 0)
+        }
+        // Evaluating the written file through the list route: every labelled class is still found (AP 100%), although
+        // valid's NMS 0.6 keeps more overlapping boxes than map's 0.45.
+        let files = try CLI.run(["map", "--gt", dir + "/valid.txt", "--names", dir + "/coco.names", "--detections", out,
+                                 "--category-ids", "coco"], directory: dir)
+        XCTAssertEqual(files.status, 0, files.stderr)
+        XCTAssertTrue(files.stdout.contains("mean average precision (mAP@0.50) = 0.087500, or 8.75 %"), files.stdout)
+        XCTAssertTrue(files.stdout.contains("class_id = 16, name = dog, ap = 100.00%"), files.stdout)
+    }
+
+    func testMapRequiresAModelOrFiles() throws {
+        let r = try CLI.run(["map"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("give --data, --cfg and --weights to run a network, or --gt and --detections"), r.stderr)
+    }
+}
