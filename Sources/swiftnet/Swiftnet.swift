@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SwiftnetCore
+import SwiftnetEval
 import SwiftnetFormat
 
 @main
@@ -16,11 +17,14 @@ struct Swiftnet: ParsableCommand {
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
+    } catch let error as ExitCode {
+        throw error
     } catch let error as SwiftnetError {
         printError("error: \(error.description)")
         throw ExitCode.failure
-    } catch let error as ExitCode {
-        throw error
+    } catch let error as EvalError {
+        printError("error: \(error.description)")
+        throw ExitCode.failure
     }
 }
 

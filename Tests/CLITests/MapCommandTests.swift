@@ -79,3 +79,26 @@ final class MapCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("give --data, --cfg and --weights to run a network, or --gt and --detections"), r.stderr)
     }
 }
+
+final class MapBadInputTests: XCTestCase {
+    func testMalformedDetectionsJSONNamesFileAndLine() throws {
+        let dir = try SharedData.temporaryDirectory()
+        try #"{"images":[{"id":1,"file_name":"1.jpg","width":10,"height":10}],"annotations":[],"categories":[{"id":1,"name":"a"}]}"#
+            .write(toFile: dir + "/gt.json", atomically: true, encoding: .utf8)
+        try "[\n{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3], \"score\": 0.5}\n]\n".write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["map", "--gt", dir + "/gt.json", "--detections", dir + "/d.json"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("error: " + dir + "/d.json:2:"), r.stderr)
+        XCTAssertFalse(r.crashed)
+    }
+
+    func testEmptyDetectionsGiveZeros() throws {
+        let dir = try SharedData.temporaryDirectory()
+        try #"{"images":[{"id":1,"file_name":"1.jpg","width":10,"height":10}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[1,1,5,5],"area":25,"iscrowd":0}],"categories":[{"id":1,"name":"a"}]}"#
+            .write(toFile: dir + "/gt.json", atomically: true, encoding: .utf8)
+        try "[]".write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["map", "--gt", dir + "/gt.json", "--detections", dir + "/d.json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("mean average precision (mAP@0.50) = 0.000000, or 0.00 %"), r.stdout)
+    }
+}
