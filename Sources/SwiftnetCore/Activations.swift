@@ -154,3 +154,125 @@ public extension Kernels {
         }
     }
 }
+
+extension Activation {
+    /// The derivative f′(x) at the pre-activation value x (the exact derivative of `apply`; darknet evaluates most
+    /// of these from the output y, which is the same function).
+    @inline(__always)
+    public func derivative(_ x: Float) -> Float {
+        switch self {
+        case .linear: return 1
+        case .logistic:
+            let y = logisticScalar(x)
+            return (1 - y) * y
+        case .loggy:
+            let s = logisticScalar(x)
+            return 2 * s * (1 - s)
+        case .relu: return x > 0 ? 1 : 0
+        case .relu6: return x > 0 && x < 6 ? 1 : 0
+        case .elu: return x >= 0 ? 1 : expf(x)
+        case .selu: return x >= 0 ? 1.0507 : 1.0507 * 1.6732 * expf(x)
+        case .gelu:
+            let u = 0.797885 * x + 0.035677 * x * x * x
+            let t = tanhf(u)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * (0.797885 + 3 * 0.035677 * x * x)
+        case .relie: return x > 0 ? 1 : 0.01
+        case .ramp: return (x > 0 ? 1 : 0) + 0.1
+        case .leaky, .revleaky: return x > 0 ? 1 : 0.1
+        case .tanh:
+            let y = 2 / (1 + expf(-2 * x)) - 1
+            return 1 - y * y
+        case .plse: return (x < -4 || x > 4) ? 0.01 : 0.125
+        case .stair:
+            let y = apply(x)
+            return floorf(y) == y ? 0 : 1
+        case .hardtan: return x > -1 && x < 1 ? 1 : 0
+        case .lhtan: return x > 0 && x < 1 ? 1 : 0.001
+        case .swish:
+            let s = logisticScalar(x)
+            return s + x * s * (1 - s)
+        case .mish:
+            // darknet's gradient_array_mish: x·(1 − t²)·σ(x) + t with t = tanh(softplus(x)).
+            let sp = softplus(x)
+            let gsp = 1 - expf(-sp)
+            let t = tanhf(sp)
+            return x * (1 - t * t) * gsp + t
+        case .hardMish:
+            if x > 0 { return 1 }
+            if x > -2 { return x + 1 }
+            return 0
+        case .normalizeChannels, .normalizeChannelsSoftmax, .normalizeChannelsSoftmaxMaxval:
+            return 1 // channel-wise; handled by `Kernels.activationGradient`
+        }
+    }
+}
+
+public extension Kernels {
+    /// `delta ← delta · f′(x)` for `batch` images of `channels × spatial` pre-activation values `x`; the channel-wise
+    /// activations use their Jacobian across channels.
+    static func activationGradient(_ x: UnsafePointer<Float>, delta: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
+                                   spatial: Int, _ activation: Activation) {
+        if activation == .linear { return }
+        if activation.isChannelwise {
+            for b in 0..<batch {
+                channelwiseGradient(x + b * channels * spatial, delta: delta + b * channels * spatial,
+                                    channels: channels, spatial: spatial, activation)
+            }
+            return
+        }
+        let count = batch * channels * spatial
+        Parallel.chunks(count, grain: 1 << 15) { range in
+            switch activation {
+            case .leaky, .revleaky:
+                for i in range where x[i] <= 0 { delta[i] *= 0.1 }
+            case .relu:
+                for i in range where x[i] <= 0 { delta[i] = 0 }
+            default:
+                for i in range { delta[i] *= activation.derivative(x[i]) }
+            }
+        }
+    }
+
+    /// Vector-Jacobian product of the channel-wise normalisations (per pixel, across channels).
+    static func channelwiseGradient(_ x: UnsafePointer<Float>, delta: UnsafeMutablePointer<Float>, channels: Int, spatial: Int,
+                                    _ activation: Activation) {
+        let eps: Float = 0.0001
+        var y = [Float](repeating: 0, count: channels)
+        for i in 0..<spatial {
+            if activation == .normalizeChannels {
+                var sum = eps
+                for c in 0..<channels { sum += max(0, x[c * spatial + i]) }
+                var dot: Float = 0
+                for c in 0..<channels {
+                    y[c] = max(0, x[c * spatial + i]) / sum
+                    dot += y[c] * delta[c * spatial + i]
+                }
+                for c in 0..<channels {
+                    let k = c * spatial + i
+                    delta[k] = x[k] > 0 ? (delta[k] - dot) / sum : 0
+                }
+            } else {
+                var m: Float = 0
+                if activation == .normalizeChannelsSoftmaxMaxval {
+                    m = -.greatestFiniteMagnitude
+                    for c in 0..<channels { m = max(m, x[c * spatial + i]) }
+                }
+                var sum = eps
+                for c in 0..<channels {
+                    y[c] = expf(x[c * spatial + i] - m)
+                    sum += y[c]
+                }
+                var dot: Float = 0
+                for c in 0..<channels {
+                    y[c] /= sum
+                    dot += y[c] * delta[c * spatial + i]
+                }
+                // y_k = e_k/(ε + Σe): ∂y_k/∂x_j = y_k(δ_kj − y_j).
+                for c in 0..<channels {
+                    let k = c * spatial + i
+                    delta[k] = y[c] * (delta[k] - dot)
+                }
+            }
+        }
+    }
+}

@@ -23,5 +23,12 @@ public final class ActivationLayer: Layer {
         Kernels.activate(output.pointer, batch: ctx.batch, channels: outputShape.c, spatial: outputShape.spatial, activation)
     }
 
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        Kernels.activationGradient(ctx.input, delta: delta.pointer, batch: ctx.batch, channels: outputShape.c,
+                                   spatial: outputShape.spatial, activation)
+        Kernels.add(delta.pointer, into: inputDelta, count: ctx.batch * outputShape.count)
+    }
+
     public override var tableText: String { "Activation Layer: \(inputShape.count) inputs" }
 }

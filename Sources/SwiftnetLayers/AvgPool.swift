@@ -18,6 +18,18 @@ public final class AvgPoolLayer: Layer {
         }
     }
 
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        let spatial = inputShape.spatial
+        for b in 0..<ctx.batch {
+            for c in 0..<inputShape.c {
+                let share = delta[b * outputShape.count + c] / Float(spatial)
+                let row = inputDelta + b * inputShape.count + c * spatial
+                for i in 0..<spatial { row[i] += share }
+            }
+        }
+    }
+
     public override var tableText: String {
         String(format: "avg                          %4d x%4d x%4d ->   %4d", inputShape.w, inputShape.h, inputShape.c, outputShape.c)
     }

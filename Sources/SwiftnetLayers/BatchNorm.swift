@@ -31,8 +31,44 @@ public final class BatchNormLayer: Layer {
          ParameterArray(name: "rolling_mean", buffer: rollingMean), ParameterArray(name: "rolling_variance", buffer: rollingVariance)]
     }
 
+    private var normalized = Buffer(count: 0)
+    private var batchMean = Buffer(count: 0)
+    private var batchVariance = Buffer(count: 0)
+    private lazy var weightTrainables = [Trainable(name: "biases", kind: .biases, value: biases),
+                                         Trainable(name: "scales", kind: .scales, value: scales)]
+
+    public override var trainables: [Trainable] { weightTrainables }
+
+    public override func allocateTraining() {
+        if normalized.count != batch * outputShape.count {
+            normalized = Buffer(count: batch * outputShape.count)
+            batchMean = Buffer(count: inputShape.c)
+            batchVariance = Buffer(count: inputShape.c)
+        }
+        _ = weightTrainables
+    }
+
+    public override func backward(_ ctx: BackwardContext) {
+        Kernels.batchNormBackward(delta.pointer, normalized: normalized.pointer, batch: ctx.batch, channels: inputShape.c,
+                                  spatial: inputShape.spatial, gamma: scales.pointer, variance: batchVariance.pointer,
+                                  gammaUpdate: weightTrainables[1].update.pointer, betaUpdate: weightTrainables[0].update.pointer)
+        passDelta(ctx)
+    }
+
     public override func forward(_ ctx: ForwardContext) {
         let spatial = inputShape.spatial
+        if ctx.training {
+            Kernels.batchNormForward(ctx.input, batch: ctx.batch, channels: inputShape.c, spatial: spatial, gamma: scales.pointer,
+                                     beta: biases.pointer, mean: batchMean.pointer, variance: batchVariance.pointer,
+                                     normalized: normalized.pointer, output: output.pointer)
+            let n = Float(ctx.batch * spatial)
+            let unbiased = n > 1 ? n / (n - 1) : 1
+            for c in 0..<inputShape.c {
+                rollingMean[c] = 0.99 * rollingMean[c] + 0.01 * batchMean[c]
+                rollingVariance[c] = 0.99 * rollingVariance[c] + 0.01 * batchVariance[c] * unbiased
+            }
+            return
+        }
         for b in 0..<ctx.batch {
             for c in 0..<inputShape.c {
                 let offset = (b * inputShape.c + c) * spatial

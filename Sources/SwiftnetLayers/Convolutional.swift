@@ -20,6 +20,17 @@ public final class ConvolutionalLayer: Layer {
     private var fusedWeights: Buffer?
     private var fusedBiases: Buffer?
 
+    // Training state: pre-activation values, normalised values and batch statistics of the last forward.
+    private var preActivation = Buffer(count: 0)
+    private var normalized = Buffer(count: 0)
+    private var batchMean = Buffer(count: 0)
+    private var batchVariance = Buffer(count: 0)
+    private lazy var weightTrainables: [Trainable] = {
+        var t = [Trainable(name: "biases", kind: .biases, value: biases), Trainable(name: "weights", kind: .weights, value: weights)]
+        if config.batchNormalize { t.append(Trainable(name: "scales", kind: .scales, value: scales)) }
+        return t
+    }()
+
     init(spec: LayerSpec, config: ConvolutionalConfig) {
         self.config = config
         super.init(spec: spec)
@@ -60,7 +71,26 @@ public final class ConvolutionalLayer: Layer {
         return Shape(w: outW, h: outH, c: c.filters)
     }
 
-    public override var workspaceCount: Int { Kernels.convolutionWorkspaceCount(geometry) }
+    public override var workspaceCount: Int {
+        let inference = Kernels.convolutionWorkspaceCount(geometry)
+        // Training backward needs the column matrix and its delta at once.
+        return training ? max(inference, 2 * geometry.columnRows * geometry.outSpatial) : inference
+    }
+
+    public override var trainables: [Trainable] { weightTrainables }
+
+    public override func allocateTraining() {
+        let n = batch * outputShape.count
+        if preActivation.count != n { preActivation = Buffer(count: n) }
+        if config.batchNormalize {
+            if normalized.count != n { normalized = Buffer(count: n) }
+            if batchMean.count != config.filters {
+                batchMean = Buffer(count: config.filters)
+                batchVariance = Buffer(count: config.filters)
+            }
+        }
+        _ = weightTrainables
+    }
 
     public override var parameters: [ParameterArray] {
         if config.batchNormalize {
@@ -114,6 +144,10 @@ public final class ConvolutionalLayer: Layer {
     }
 
     public override func forward(_ ctx: ForwardContext) {
+        if ctx.training {
+            forwardTraining(ctx)
+            return
+        }
         let g = geometry
         let groups = config.groups
         let m = config.filters / groups
@@ -133,6 +167,100 @@ public final class ConvolutionalLayer: Layer {
             }
             if config.activation.isChannelwise {
                 Kernels.activate(out, batch: 1, channels: config.filters, spatial: spatial, config.activation)
+            }
+        }
+    }
+
+    /// Training forward: raw convolution, then batch-norm with batch statistics (updating the rolling ones with
+    /// cuDNN's 0.99/0.01 and the unbiased variance) or the bias, then the activation; keeps what backward needs.
+    func forwardTraining(_ ctx: ForwardContext) {
+        let g = geometry
+        let groups = config.groups
+        let m = config.filters / groups
+        let k = g.columnRows
+        let spatial = g.outSpatial
+        for b in 0..<ctx.batch {
+            let image = ctx.input + b * inputShape.count
+            let out = output.pointer + b * outputShape.count
+            for group in 0..<groups {
+                Kernels.convolution(g, filters: m, weights: weights.pointer + group * m * k, bias: nil, activation: .linear,
+                                    input: image + group * g.channels * g.height * g.width,
+                                    output: out + group * m * spatial, workspace: ctx.workspace)
+            }
+        }
+        let count = ctx.batch * outputShape.count
+        if config.batchNormalize {
+            Kernels.batchNormForward(output.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial,
+                                     gamma: scales.pointer, beta: biases.pointer, mean: batchMean.pointer,
+                                     variance: batchVariance.pointer, normalized: normalized.pointer, output: preActivation.pointer)
+            let n = Float(ctx.batch * spatial)
+            let unbiased = n > 1 ? n / (n - 1) : 1
+            for f in 0..<config.filters {
+                rollingMean[f] = 0.99 * rollingMean[f] + 0.01 * batchMean[f]
+                rollingVariance[f] = 0.99 * rollingVariance[f] + 0.01 * batchVariance[f] * unbiased
+            }
+        } else {
+            preActivation.pointer.update(from: output.pointer, count: count)
+            for b in 0..<ctx.batch {
+                let base = preActivation.pointer + b * outputShape.count
+                for f in 0..<config.filters {
+                    let row = base + f * spatial
+                    let bias = biases[f]
+                    for i in 0..<spatial { row[i] += bias }
+                }
+            }
+        }
+        output.pointer.update(from: preActivation.pointer, count: count)
+        Kernels.activate(output.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, config.activation)
+        invalidateInferenceCache()
+    }
+
+    public override func backward(_ ctx: BackwardContext) {
+        let g = geometry
+        let groups = config.groups
+        let m = config.filters / groups
+        let k = g.columnRows
+        let spatial = g.outSpatial
+        let updates = weightTrainables
+        Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: config.filters,
+                                   spatial: spatial, config.activation)
+        if config.batchNormalize {
+            Kernels.batchNormBackward(delta.pointer, normalized: normalized.pointer, batch: ctx.batch, channels: config.filters,
+                                      spatial: spatial, gamma: scales.pointer, variance: batchVariance.pointer,
+                                      gammaUpdate: updates[2].update.pointer, betaUpdate: updates[0].update.pointer)
+        } else {
+            Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: updates[0].update.pointer)
+        }
+        let weightUpdate = updates[1].update.pointer
+        let columns = ctx.workspace
+        let columnDelta = ctx.workspace + k * spatial
+        for b in 0..<ctx.batch {
+            let image = ctx.input + b * inputShape.count
+            let d = delta.pointer + b * outputShape.count
+            for group in 0..<groups {
+                let src = image + group * g.channels * g.height * g.width
+                let dg = d + group * m * spatial
+                let cols: UnsafePointer<Float>
+                if g.isPointwise {
+                    cols = UnsafePointer(src)
+                } else {
+                    Kernels.im2col(g, input: src, columns: columns)
+                    cols = UnsafePointer(columns)
+                }
+                // ΔW[m × K] += δ[m × N] · colsᵀ
+                Gemm.sgemm(transA: false, transB: true, m: m, n: k, k: spatial, alpha: 1, a: dg, lda: spatial, b: cols, ldb: spatial,
+                           beta: 1, c: weightUpdate + group * m * k, ldc: k)
+                guard let inputDelta = ctx.inputDelta else { continue }
+                let target = inputDelta + b * inputShape.count + group * g.channels * g.height * g.width
+                let w = weights.pointer + group * m * k
+                if g.isPointwise {
+                    Gemm.sgemm(transA: true, transB: false, m: k, n: spatial, k: m, alpha: 1, a: w, lda: k, b: dg, ldb: spatial,
+                               beta: 1, c: target, ldc: spatial)
+                } else {
+                    Gemm.sgemm(transA: true, transB: false, m: k, n: spatial, k: m, alpha: 1, a: w, lda: k, b: dg, ldb: spatial,
+                               beta: 0, c: columnDelta, ldc: spatial)
+                    Kernels.col2im(g, columns: columnDelta, output: target)
+                }
             }
         }
     }

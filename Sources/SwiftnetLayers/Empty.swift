@@ -15,5 +15,7 @@ public final class EmptyLayer: Layer {
         output.pointer.update(from: ctx.input, count: ctx.batch * outputShape.count)
     }
 
+    public override func backward(_ ctx: BackwardContext) { passDelta(ctx) }
+
     public override var tableText: String { String(format: "empty                                          %4d", inputShape.count) }
 }

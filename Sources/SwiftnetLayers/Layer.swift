@@ -31,6 +31,35 @@ public struct ShapeError: Error {
     public init(_ message: String) { self.message = message }
 }
 
+/// A ground-truth box for detection training, relative to the network input (darknet's truth layout).
+public struct TruthBox: Equatable, Sendable {
+    public var x: Float
+    public var y: Float
+    public var w: Float
+    public var h: Float
+    public var classID: Int
+
+    public init(x: Float, y: Float, w: Float, h: Float, classID: Int) {
+        self.x = x
+        self.y = y
+        self.w = w
+        self.h = h
+        self.classID = classID
+    }
+}
+
+/// Training targets of one forward pass: boxes per image for `[yolo]`, or dense target vectors (`batch × outputs`
+/// of the loss layer) for `[softmax]` and `[cost]`.
+public struct TrainingTruth {
+    public var boxes: [[TruthBox]]
+    public var vectors: [Float]
+
+    public init(boxes: [[TruthBox]] = [], vectors: [Float] = []) {
+        self.boxes = boxes
+        self.vectors = vectors
+    }
+}
+
 /// What a layer's forward pass reads besides its own state.
 public struct ForwardContext {
     /// The previous layer's output (or the network input for layer 0), `batch` images.
@@ -42,6 +71,38 @@ public struct ForwardContext {
     public var training: Bool
     /// Shared scratch memory for im2col and similar.
     public var workspace: UnsafeMutablePointer<Float>
+    /// Targets, in training.
+    public var truth: TrainingTruth?
+}
+
+/// What a layer's backward pass reads and writes besides its own state.
+public struct BackwardContext {
+    /// The previous layer's output (the forward input).
+    public var input: UnsafeMutablePointer<Float>
+    /// The previous layer's delta, to accumulate into; nil for the first layer (or below `stopbackward`).
+    public var inputDelta: UnsafeMutablePointer<Float>?
+    public var batch: Int
+    public var workspace: UnsafeMutablePointer<Float>
+}
+
+/// One trainable array with its update buffer. darknet's convention: `update` accumulates the *negative* gradient
+/// (deltas are `target − output`) over the images of an iteration and doubles as the momentum buffer (spec §5.7).
+public final class Trainable {
+    public enum Kind: Sendable { case weights, biases, scales }
+    public let name: String
+    public let kind: Kind
+    public let value: Buffer
+    public let update: Buffer
+
+    public init(name: String, kind: Kind, value: Buffer) {
+        self.name = name
+        self.kind = kind
+        self.value = value
+        self.update = Buffer(count: value.count)
+    }
+
+    /// Weight decay applies to conv/connected weights only.
+    public var decays: Bool { kind == .weights }
 }
 
 /// Base class of every layer: the shape rule, forward pass and parameters of one cfg section.
@@ -54,6 +115,12 @@ open class Layer {
     /// `batch × outputShape.count` floats.
     public internal(set) var output = Buffer(count: 0)
     public internal(set) var batch = 1
+    /// Training only: `−∂loss/∂output`, `batch × outputShape.count` floats.
+    public internal(set) var delta = Buffer(count: 0)
+    /// The loss this layer computed in its last training forward (loss layers only).
+    public internal(set) var cost: Float? = nil
+    /// Set by the network when it is prepared for training (training buffers exist).
+    public internal(set) var training = false
 
     init(spec: LayerSpec) {
         self.index = spec.index
@@ -80,6 +147,24 @@ open class Layer {
 
     /// Called once after weights are loaded, before inference (e.g. to fold batch-norm).
     open func prepareForInference() {}
+
+    /// Whether the layer can be trained (has a backward pass).
+    open var supportsTraining: Bool { true }
+
+    /// Allocates the buffers a training forward/backward needs (called after every reshape in training mode).
+    open func allocateTraining() {}
+
+    /// Accumulates `delta` into the input's delta (and referenced layers' deltas) and into parameter updates.
+    open func backward(_ ctx: BackwardContext) {}
+
+    /// Parameters with their update buffers (created once, kept across resizes).
+    open var trainables: [Trainable] { [] }
+
+    /// Adds `delta` unchanged into the input delta (identity-shaped layers).
+    func passDelta(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        Kernels.add(delta.pointer, into: inputDelta, count: ctx.batch * outputShape.count)
+    }
 
     /// Billions of floating-point operations of one forward pass of one image (darknet's BFLOPS figure).
     open var bflops: Double { 0 }

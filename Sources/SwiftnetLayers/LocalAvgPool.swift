@@ -31,6 +31,29 @@ public final class LocalAvgPoolLayer: Layer {
         }
     }
 
+    /// Spreads each output's delta evenly over the window's in-image taps (the exact gradient of the forward).
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        let g = geometry
+        let before = g.padding / 2
+        for b in 0..<ctx.batch {
+            let d = delta.pointer + b * outputShape.count
+            let target = inputDelta + b * inputShape.count
+            for c in 0..<g.channels {
+                for oy in 0..<g.outHeight {
+                    for ox in 0..<g.outWidth {
+                        let y0 = max(0, oy * g.strideY - before), y1 = min(g.height, oy * g.strideY - before + g.size)
+                        let x0 = max(0, ox * g.strideX - before), x1 = min(g.width, ox * g.strideX - before + g.size)
+                        let n = (y1 - y0) * (x1 - x0)
+                        guard n > 0 else { continue }
+                        let share = d[(c * g.outHeight + oy) * g.outWidth + ox] / Float(n)
+                        for y in y0..<y1 { for x in x0..<x1 { target[(c * g.height + y) * g.width + x] += share } }
+                    }
+                }
+            }
+        }
+    }
+
     public override var bflops: Double {
         Double(config.size * config.size * inputShape.c * outputShape.spatial) / 1e9
     }

@@ -32,7 +32,45 @@ public final class MaxPoolLayer: Layer {
 
     public override var workspaceCount: Int { config.maxpoolDepth ? 0 : Kernels.maxpoolScratchCount(geometry) }
 
+    /// Training: flat input index of each output's maximum.
+    private var argmax = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)
+
+    deinit { argmax.deallocate() }
+
+    public override func allocateTraining() {
+        let n = batch * outputShape.count
+        if argmax.count != n {
+            argmax.deallocate()
+            argmax = UnsafeMutableBufferPointer<Int32>.allocate(capacity: n)
+        }
+    }
+
     public override func forward(_ ctx: ForwardContext) {
+        if ctx.training {
+            for b in 0..<ctx.batch {
+                let src = ctx.input + b * inputShape.count
+                let dst = output.pointer + b * outputShape.count
+                let idx = argmax.baseAddress! + b * outputShape.count
+                if config.maxpoolDepth {
+                    let spatial = inputShape.spatial
+                    for g in 0..<outputShape.c {
+                        for i in 0..<spatial {
+                            var best = g * spatial + i
+                            var c = g + outputShape.c
+                            while c < inputShape.c {
+                                if src[c * spatial + i] > src[best] { best = c * spatial + i }
+                                c += outputShape.c
+                            }
+                            dst[g * spatial + i] = src[best]
+                            idx[g * spatial + i] = Int32(best)
+                        }
+                    }
+                } else {
+                    Kernels.maxpool(geometry, input: src, output: dst, scratch: ctx.workspace, indices: idx)
+                }
+            }
+            return
+        }
         for b in 0..<ctx.batch {
             let src = ctx.input + b * inputShape.count
             let dst = output.pointer + b * outputShape.count
@@ -41,6 +79,16 @@ public final class MaxPoolLayer: Layer {
             } else {
                 Kernels.maxpool(geometry, input: src, output: dst, scratch: ctx.workspace)
             }
+        }
+    }
+
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        for b in 0..<ctx.batch {
+            let d = delta.pointer + b * outputShape.count
+            let target = inputDelta + b * inputShape.count
+            let idx = argmax.baseAddress! + b * outputShape.count
+            for i in 0..<outputShape.count where idx[i] >= 0 { target[Int(idx[i])] += d[i] }
         }
     }
 

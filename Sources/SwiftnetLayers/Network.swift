@@ -95,8 +95,69 @@ public final class Network {
         for layer in layers {
             layer.batch = batch
             layer.output = Buffer(count: batch * layer.outputShape.count)
+            if isTraining {
+                layer.delta = Buffer(count: batch * layer.outputShape.count)
+                layer.allocateTraining()
+            }
         }
         workspace = Buffer(count: layers.map(\.workspaceCount).max() ?? 0)
+    }
+
+    // MARK: - Training
+
+    /// Whether training buffers (deltas, saved activations, update buffers) exist.
+    public private(set) var isTraining = false
+
+    /// Allocates what training needs; fails if a layer cannot be trained.
+    public func prepareForTraining() throws {
+        if let layer = layers.first(where: { !$0.supportsTraining }) {
+            throw SwiftnetError.cfg(path: config.path, line: layer.spec.line,
+                                    message: "[\(layer.spec.sectionName)] (layer \(layer.index)) cannot be trained by swiftnet")
+        }
+        isTraining = true
+        for layer in layers { layer.training = true }
+        allocate()
+    }
+
+    /// Layers below the last `stopbackward=1` layer (inclusive) receive no deltas and no updates.
+    public var firstTrainedLayer: Int {
+        (layers.lastIndex { $0.spec.common.stopBackward }).map { $0 + 1 } ?? 0
+    }
+
+    /// Training forward pass with targets (the network input must be filled); every delta is reset first.
+    public func forwardTraining(truth: TrainingTruth) {
+        precondition(isTraining, "prepareForTraining() first")
+        for layer in layers {
+            layer.delta.fill(0)
+            layer.cost = nil
+        }
+        var previous = input.pointer
+        for layer in layers {
+            let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
+                                     training: true, workspace: workspace.pointer, truth: truth)
+            layer.forward(ctx)
+            previous = layer.output.pointer
+        }
+    }
+
+    /// Backward pass: deltas flow from the loss layers to the first trained layer; parameter updates accumulate.
+    public func backward() {
+        let first = firstTrainedLayer
+        for i in stride(from: layers.count - 1, through: first, by: -1) {
+            let layer = layers[i]
+            if layer.spec.common.onlyForward { continue }
+            let ctx = BackwardContext(input: i == 0 ? input.pointer : layers[i - 1].output.pointer,
+                                      inputDelta: i > first ? layers[i - 1].delta.pointer : nil,
+                                      batch: batch, workspace: workspace.pointer)
+            layer.backward(ctx)
+        }
+    }
+
+    /// darknet's network cost: the mean of the loss layers' costs (nil when no layer produced one).
+    public var cost: Float? {
+        let costs = layers.compactMap(\.cost)
+        guard !costs.isEmpty else { return nil }
+        return costs.reduce(0, +) / Float(costs.count)
     }
 
     /// Changes the input size (multi-scale training, `--width/--height`), keeping all parameters.
@@ -121,13 +182,13 @@ public final class Network {
     /// The layer whose output is the network's output: the last one that is not a `[cost]` layer.
     public var outputLayer: Layer { layers.last(where: { !($0 is CostLayer) }) ?? layers[layers.count - 1] }
 
-    /// Runs all layers on `input` (already filled). `timing`, when given, receives each layer's wall time.
-    public func forward(training: Bool = false, timing: ((Int, Double) -> Void)? = nil) {
+    /// Runs all layers on `input` (already filled) in inference mode. `timing`, when given, receives each layer's wall time.
+    public func forward(timing: ((Int, Double) -> Void)? = nil) {
         precondition(allocated, "forward on a shape-only network")
         var previous = input.pointer
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
-                                     training: training, workspace: workspace.pointer)
+                                     training: false, workspace: workspace.pointer)
             if let timing {
                 let start = DispatchTime.now().uptimeNanoseconds
                 layer.forward(ctx)

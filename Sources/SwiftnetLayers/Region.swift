@@ -68,5 +68,7 @@ public final class RegionLayer: Layer, DetectionLayer {
         return result
     }
 
+    public override var supportsTraining: Bool { false }
+
     public override var tableText: String { "detection" }
 }

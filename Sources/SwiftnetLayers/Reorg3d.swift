@@ -27,6 +27,19 @@ public final class Reorg3dLayer: Layer {
         }
     }
 
+    /// The permutation's transpose: the opposite direction, added into the input delta.
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        var scratch = [Float](repeating: 0, count: inputShape.count)
+        for b in 0..<ctx.batch {
+            scratch.withUnsafeMutableBufferPointer { s in
+                Kernels.reorg3d(channels: outputShape.c, height: outputShape.h, width: outputShape.w, stride: config.stride,
+                                reverse: !config.reverse, input: delta.pointer + b * outputShape.count, output: s.baseAddress!)
+                Kernels.add(s.baseAddress!, into: inputDelta + b * inputShape.count, count: inputShape.count)
+            }
+        }
+    }
+
     public override var tableText: String {
         String(format: "reorg                    /%2d %4d x%4d x%4d -> %4d x%4d x%4d", config.stride, inputShape.w, inputShape.h,
                inputShape.c, outputShape.w, outputShape.h, outputShape.c)

@@ -46,6 +46,21 @@ public final class RouteLayer: Layer {
         }
     }
 
+    public override func backward(_ ctx: BackwardContext) {
+        for b in 0..<ctx.batch {
+            var offset = 0
+            let d = delta.pointer + b * outputShape.count
+            for source in sources {
+                let size = source.outputShape.count
+                let part = size / config.groups
+                if source.training {
+                    Kernels.add(d + offset, into: source.delta.pointer + b * size + config.groupID * part, count: part)
+                }
+                offset += part
+            }
+        }
+    }
+
     public override var tableText: String {
         var s = "route "
         for i in config.layers { s += " \(i)" }

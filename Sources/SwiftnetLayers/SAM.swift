@@ -24,13 +24,33 @@ public final class SamLayer: Layer {
         return input
     }
 
+    private var preActivation = Buffer(count: 0)
+
+    public override func allocateTraining() {
+        if preActivation.count != batch * outputShape.count { preActivation = Buffer(count: batch * outputShape.count) }
+    }
+
     public override func forward(_ ctx: ForwardContext) {
         guard let source else { return }
         let n = ctx.batch * outputShape.count
         let s = source.output.pointer
         let o = output.pointer
         for i in 0..<n { o[i] = ctx.input[i] * s[i] }
+        if ctx.training { preActivation.pointer.update(from: o, count: n) }
         Kernels.activate(o, batch: ctx.batch, channels: outputShape.c, spatial: outputShape.spatial, config.activation)
+    }
+
+    public override func backward(_ ctx: BackwardContext) {
+        guard let source else { return }
+        let n = ctx.batch * outputShape.count
+        Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: outputShape.c,
+                                   spatial: outputShape.spatial, config.activation)
+        if let inputDelta = ctx.inputDelta {
+            for i in 0..<n { inputDelta[i] += delta[i] * source.output[i] }
+        }
+        if source.training {
+            for i in 0..<n { source.delta[i] += delta[i] * ctx.input[i] }
+        }
     }
 
     public override var tableText: String { "scale Layer: \(config.from)" }

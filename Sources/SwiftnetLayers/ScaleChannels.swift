@@ -44,7 +44,34 @@ public final class ScaleChannelsLayer: Layer {
                 for i in 0..<size { o[i] = scale[i / spatial] * s[i] }
             }
         }
+        if ctx.training { preActivation.pointer.update(from: output.pointer, count: ctx.batch * size) }
         Kernels.activate(output.pointer, batch: ctx.batch, channels: outputShape.c, spatial: spatial, config.activation)
+    }
+
+    private var preActivation = Buffer(count: 0)
+
+    public override func allocateTraining() {
+        if preActivation.count != batch * outputShape.count { preActivation = Buffer(count: batch * outputShape.count) }
+    }
+
+    public override func backward(_ ctx: BackwardContext) {
+        guard let source else { return }
+        let size = outputShape.count, spatial = outputShape.spatial
+        Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: outputShape.c,
+                                   spatial: spatial, config.activation)
+        for b in 0..<ctx.batch {
+            let d = delta.pointer + b * size
+            let s = source.output.pointer + b * size
+            let scale = ctx.input + b * inputShape.count
+            if let inputDelta = ctx.inputDelta {
+                let target = inputDelta + b * inputShape.count
+                for i in 0..<size { target[config.scaleWH ? i % spatial : i / spatial] += d[i] * s[i] }
+            }
+            if source.training {
+                let sd = source.delta.pointer + b * size
+                for i in 0..<size { sd[i] += d[i] * scale[config.scaleWH ? i % spatial : i / spatial] }
+            }
+        }
     }
 
     public override var tableText: String { "scale Layer: \(config.from)" }

@@ -75,6 +75,7 @@ public final class ShortcutLayer: Layer {
     public override func forward(_ ctx: ForwardContext) {
         let size = outputShape.count
         let spatial = outputShape.spatial
+        if ctx.training, config.weights != .none { normalizedWeights = Buffer(effectiveWeights()) }
         let w = (normalizedWeights ?? weights).pointer
         for b in 0..<ctx.batch {
             let dst = output.pointer + b * size
@@ -102,7 +103,106 @@ public final class ShortcutLayer: Layer {
                 }
             }
         }
+        if ctx.training {
+            preActivation.pointer.update(from: output.pointer, count: ctx.batch * size)
+            if config.weights != .none { normalizedWeights = nil }
+        }
         Kernels.activate(output.pointer, batch: ctx.batch, channels: outputShape.c, spatial: spatial, config.activation)
+    }
+
+    private var preActivation = Buffer(count: 0)
+    private lazy var weightTrainable = Trainable(name: "weights", kind: .weights, value: weights)
+
+    public override var trainables: [Trainable] { config.weights == .none ? [] : [weightTrainable] }
+
+    public override func allocateTraining() {
+        if preActivation.count != batch * outputShape.count { preActivation = Buffer(count: batch * outputShape.count) }
+        if config.weights != .none { _ = weightTrainable }
+    }
+
+    /// Effective weights (after normalisation) as a function of the raw ones, and its vector-Jacobian product.
+    private func effectiveWeights() -> [Float] {
+        let n = config.from.count + 1
+        let groups = config.weights == .perChannel ? inputShape.c : 1
+        var out = [Float](repeating: 0, count: n * groups)
+        for g in 0..<groups {
+            let raw = (0..<n).map { weights[$0 * groups + g] }
+            let eff: [Float]
+            switch config.normalization {
+            case .none: eff = raw
+            case .relu:
+                let r = raw.map { max($0, 0) }
+                let sum = r.reduce(0, +) + 0.0001
+                eff = r.map { $0 / sum }
+            case .softmax:
+                let m = raw.max() ?? 0
+                let e = raw.map { expf($0 - m) }
+                let sum = e.reduce(0, +) + 0.0001
+                eff = e.map { $0 / sum }
+            }
+            for i in 0..<n { out[i * groups + g] = eff[i] }
+        }
+        return out
+    }
+
+    public override func backward(_ ctx: BackwardContext) {
+        let size = outputShape.count, spatial = outputShape.spatial
+        Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: outputShape.c,
+                                   spatial: spatial, config.activation)
+        if config.weights == .none {
+            passDelta(ctx)
+            for source in sources where source.training {
+                let s = min(source.outputShape.count, size)
+                for b in 0..<ctx.batch {
+                    Kernels.add(delta.pointer + b * size, into: source.delta.pointer + b * source.outputShape.count, count: s)
+                }
+            }
+            return
+        }
+        let w = effectiveWeights()
+        let n = config.from.count + 1
+        let groups = config.weights == .perChannel ? outputShape.c : 1
+        var grad = [Float](repeating: 0, count: n * groups)   // −∂L/∂(effective weight)
+        @inline(__always) func wIndex(_ k: Int, _ i: Int) -> Int { groups == 1 ? k : k * groups + i / spatial }
+        for b in 0..<ctx.batch {
+            let d = delta.pointer + b * size
+            let prev = ctx.input + b * size
+            for i in 0..<size {
+                grad[wIndex(0, i)] += d[i] * prev[i]
+                if let inputDelta = ctx.inputDelta { inputDelta[b * size + i] += d[i] * w[wIndex(0, i)] }
+            }
+            for (k, source) in sources.enumerated() {
+                let s = min(source.outputShape.count, size)
+                let src = source.output.pointer + b * source.outputShape.count
+                for i in 0..<s {
+                    grad[wIndex(k + 1, i)] += d[i] * src[i]
+                    if source.training { source.delta[b * source.outputShape.count + i] += d[i] * w[wIndex(k + 1, i)] }
+                }
+            }
+        }
+        // Chain through the normalisation to the raw weights.
+        let update = weightTrainable.update
+        for g in 0..<groups {
+            let raw = (0..<n).map { weights[$0 * groups + g] }
+            let gEff = (0..<n).map { grad[$0 * groups + g] }
+            var gRaw = [Float](repeating: 0, count: n)
+            switch config.normalization {
+            case .none: gRaw = gEff
+            case .relu:
+                let r = raw.map { max($0, 0) }
+                let sum = r.reduce(0, +) + 0.0001
+                let dot = zip(gEff, r).reduce(0) { $0 + $1.0 * $1.1 } / (sum * sum)
+                for j in 0..<n where raw[j] > 0 { gRaw[j] = gEff[j] / sum - dot }
+            case .softmax:
+                let m = raw.max() ?? 0
+                let e = raw.map { expf($0 - m) }
+                let sum = e.reduce(0, +) + 0.0001
+                let eff = e.map { $0 / sum }
+                let dot = zip(gEff, eff).reduce(0) { $0 + $1.0 * $1.1 }
+                for j in 0..<n { gRaw[j] = eff[j] * (gEff[j] - dot) }
+            }
+            for j in 0..<n { update[j * groups + g] += gRaw[j] }
+        }
     }
 
     public override var bflops: Double { Double(outputShape.count * config.from.count) / 1e9 }

@@ -39,7 +39,23 @@ public final class SoftmaxLayer: Layer {
                 }
             }
         }
+        if ctx.training, let truth = ctx.truth, !config.noloss { computeLoss(truth: truth.vectors, batch: ctx.batch) }
     }
+
+    /// Training with target vectors: `delta = t − p` (the cross-entropy gradient with respect to the logits) and
+    /// darknet's cost `Σ_{t≠0} −ln p` (not weighted by t).
+    func computeLoss(truth: [Float], batch: Int) {
+        let n = batch * inputShape.count
+        guard truth.count == n else { cost = nil; return }
+        var total: Float = 0
+        for i in 0..<n {
+            delta[i] = truth[i] - output[i]
+            if truth[i] != 0 { total += -logf(max(output[i], .leastNormalMagnitude)) }
+        }
+        cost = total
+    }
+
+    public override func backward(_ ctx: BackwardContext) { passDelta(ctx) }
 
     public override var tableText: String {
         String(format: "softmax                                        %4d", inputShape.count)

@@ -37,6 +37,36 @@ public final class UpsampleLayer: Layer {
         }
     }
 
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        let w = inputShape.w, h = inputShape.h
+        for b in 0..<ctx.batch {
+            let d = delta.pointer + b * outputShape.count
+            let target = inputDelta + b * inputShape.count
+            if config.stride > 0 {
+                let s = config.stride, ow = outputShape.w
+                for c in 0..<inputShape.c {
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            var sum: Float = 0
+                            for dy in 0..<s { for dx in 0..<s { sum += d[(c * h * s + y * s + dy) * ow + x * s + dx] } }
+                            target[(c * h + y) * w + x] += config.scale * sum
+                        }
+                    }
+                }
+            } else {
+                let s = -config.stride, ow = outputShape.w, oh = outputShape.h
+                for c in 0..<inputShape.c {
+                    for y in 0..<(oh * s) {
+                        for x in 0..<(ow * s) {
+                            target[(c * h + y) * w + x] += config.scale * d[(c * oh + y / s) * ow + x / s]
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public override var tableText: String {
         String(format: "%@                %2dx  %4d x%4d x%4d -> %4d x%4d x%4d", config.stride > 0 ? "upsample" : "downsample",
                abs(config.stride), inputShape.w, inputShape.h, inputShape.c, outputShape.w, outputShape.h, outputShape.c)

@@ -87,5 +87,7 @@ public final class YoloLayer: Layer, DetectionLayer {
         return result
     }
 
+    public override func backward(_ ctx: BackwardContext) { passDelta(ctx) }
+
     public override var tableText: String { "yolo" }
 }

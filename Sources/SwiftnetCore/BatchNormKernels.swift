@@ -1,0 +1,83 @@
+/// Batch normalisation in training mode (the cuDNN semantics darknet's GPU training uses, spec §5.7): mini-batch
+/// mean and biased variance over `batch × spatial` per channel, ε = 1e-5 inside the square root.
+public extension Kernels {
+    /// Normalises `z` (`batch × channels × spatial`) into `normalized` (x̂) and writes `γ·x̂ + β` into `output`;
+    /// returns the batch statistics in `mean` and `variance` (biased).
+    static func batchNormForward(_ z: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
+                                 gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
+                                 mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+                                 normalized: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let n = Double(batch * spatial)
+        Parallel.chunks(channels) { range in
+            for c in range {
+                var sum = 0.0, sumSquares = 0.0
+                for b in 0..<batch {
+                    let row = z + (b * channels + c) * spatial
+                    var s: Float = 0, q: Float = 0
+                    for i in 0..<spatial { s += row[i] }
+                    sum += Double(s)
+                    let m0 = s / Float(spatial)
+                    for i in 0..<spatial { let d = row[i] - m0; q += d * d }
+                    // Combine per-image sums of squared deviations (stable two-pass per image).
+                    sumSquares += Double(q) + Double(spatial) * Double(m0) * Double(m0)
+                }
+                let m = sum / n
+                let v = max(0, sumSquares / n - m * m)
+                mean[c] = Float(m)
+                variance[c] = Float(v)
+                let inv = Float(1 / (v + 0.00001).squareRoot())
+                let g = gamma[c], bt = beta[c], mf = Float(m)
+                for b in 0..<batch {
+                    let offset = (b * channels + c) * spatial
+                    for i in 0..<spatial {
+                        let xh = (z[offset + i] - mf) * inv
+                        normalized[offset + i] = xh
+                        output[offset + i] = g * xh + bt
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward through `γ·x̂ + β` and the normalisation: accumulates `Σδ` into `betaUpdate`, `Σδ·x̂` into
+    /// `gammaUpdate`, and replaces `delta` (w.r.t. the output) by the delta w.r.t. the input z.
+    static func batchNormBackward(_ delta: UnsafeMutablePointer<Float>, normalized: UnsafePointer<Float>, batch: Int,
+                                  channels: Int, spatial: Int, gamma: UnsafePointer<Float>, variance: UnsafePointer<Float>,
+                                  gammaUpdate: UnsafeMutablePointer<Float>, betaUpdate: UnsafeMutablePointer<Float>) {
+        let n = Float(batch * spatial)
+        Parallel.chunks(channels) { range in
+            for c in range {
+                var sumDelta: Float = 0, sumDeltaX: Float = 0
+                for b in 0..<batch {
+                    let offset = (b * channels + c) * spatial
+                    for i in 0..<spatial {
+                        sumDelta += delta[offset + i]
+                        sumDeltaX += delta[offset + i] * normalized[offset + i]
+                    }
+                }
+                betaUpdate[c] += sumDelta
+                gammaUpdate[c] += sumDeltaX
+                let scale = gamma[c] / (variance[c] + 0.00001).squareRoot()
+                let meanDelta = sumDelta / n, meanDeltaX = sumDeltaX / n
+                for b in 0..<batch {
+                    let offset = (b * channels + c) * spatial
+                    for i in 0..<spatial {
+                        delta[offset + i] = scale * (delta[offset + i] - meanDelta - normalized[offset + i] * meanDeltaX)
+                    }
+                }
+            }
+        }
+    }
+
+    /// `update[c] += Σ_b Σ_i delta[b][c][i]` (bias gradients).
+    static func sumPerChannel(_ delta: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int, into update: UnsafeMutablePointer<Float>) {
+        for b in 0..<batch {
+            for c in 0..<channels {
+                let row = delta + (b * channels + c) * spatial
+                var s: Float = 0
+                for i in 0..<spatial { s += row[i] }
+                update[c] += s
+            }
+        }
+    }
+}
