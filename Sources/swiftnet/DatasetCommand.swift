@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import SwiftnetData
+import SwiftnetFormat
+
+struct Dataset: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate datasets.",
+        subcommands: [Shapes.self])
+
+    struct Shapes: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a synthetic detection dataset of filled shapes (\(ShapesDataset.classNames.joined(separator: ", "))).",
+            discussion: """
+            Writes DIR/images/NNNNNN.jpg with YOLO labels next to them (NNNNNN.txt), DIR/train.txt and DIR/valid.txt \
+            (image paths starting with DIR as given), DIR/shapes.names and DIR/shapes.data (backup=DIR/backup). \
+            The same --seed gives the same dataset. cfg/shapes.cfg is a small detector sized for it.
+            """)
+
+        @Option(help: "Output folder (created if needed); list and .data paths start with it as given.")
+        var out: String
+
+        @Option(help: "Number of images.")
+        var count: Int = 2000
+
+        @Option(help: "Dataset seed.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Image side in pixels (images are square).")
+        var size: Int = 256
+
+        @Option(help: "Share of the images listed in valid.txt, in [0, 1).")
+        var validFraction: Double = 0.2
+
+        func validate() throws {
+            if count < 1 || count > ShapesDataset.maxCount { throw ValidationError("--count must be 1…\(ShapesDataset.maxCount)") }
+            if size < 32 || size > 8192 { throw ValidationError("--size must be 32…8192") }
+            if !(validFraction >= 0 && validFraction < 1) { throw ValidationError("--valid-fraction must be in [0, 1)") }
+            if out.isEmpty { throw ValidationError("--out must not be empty") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let summary = try ShapesDataset.generate(outputDirectory: out, count: count, seed: seed, imageSize: size,
+                                                         validFraction: validFraction)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                let objects = summary.objectsPerClass.reduce(0, +)
+                print(String(format: "%d images (%d train, %d valid), %dx%d, %d objects, %.1f s",
+                             summary.imageCount, summary.trainCount, summary.validCount, size, size, objects, seconds))
+                for (name, n) in zip(ShapesDataset.classNames, summary.objectsPerClass) {
+                    print("  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(n)")
+                }
+                print("data: \(summary.dataFile)")
+            }
+        }
+    }
+}
