@@ -10,7 +10,7 @@ let package = Package(
     name: "swiftnet",
     products: [
         .executable(name: "swiftnet", targets: ["swiftnet"]),
-        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval"]),
+        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,10 +36,13 @@ let package = Package(
         // Detection: boxes, NMS, the detect pipeline and its output formats.
         .target(name: "SwiftnetDetect", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetEval"], swiftSettings: fast),
 
+        // Training: schedule, optimizer, data loading, the training loop and its checkpoints.
+        .target(name: "SwiftnetTrain", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval"], swiftSettings: fast),
+
         .executableTarget(
             name: "swiftnet",
             dependencies: [
-                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval",
+                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -50,6 +53,7 @@ let package = Package(
         .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["SwiftnetTrain", "SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
         .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat"], exclude: ["Fixtures"]),
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftnet", "SwiftnetData", "TestSupport"]),

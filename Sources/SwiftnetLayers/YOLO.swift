@@ -46,7 +46,18 @@ public final class YoloLayer: Layer, DetectionLayer {
                 }
             }
         }
+        if ctx.training, let truth = ctx.truth {
+            let boxes = truth.boxes.count == ctx.batch ? truth.boxes : [[TruthBox]](repeating: [], count: ctx.batch)
+            let stats = YoloLoss.compute(config: config, batch: ctx.batch, width: outputShape.w, height: outputShape.h,
+                                         netWidth: ctx.netWidth, netHeight: ctx.netHeight, output: output.pointer,
+                                         truths: boxes, delta: delta.pointer)
+            lastStats = stats
+            cost = stats.cost
+        }
     }
+
+    /// Loss statistics of the last training forward.
+    public private(set) var lastStats: YoloLossStats?
 
     /// Box of anchor-cell `(a, cell)` of image 0, relative to the network input (`get_yolo_box`).
     public func box(anchor a: Int, cell: Int, netWidth: Int, netHeight: Int) -> Box {

@@ -1,0 +1,357 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetData
+import SwiftnetDetect
+import SwiftnetEval
+import SwiftnetFormat
+import SwiftnetLayers
+
+/// What `swiftnet train` was asked to do.
+public struct TrainOptions {
+    public var cfgPath: String
+    public var dataPath: String
+    public var weightsPath: String?
+    /// Overrides the `.data` file's `backup` directory.
+    public var backup: String?
+    /// Restart the iteration count (and schedule) at 0 even when the weights carry a `seen` count.
+    public var clear = false
+    public var maxBatches: Int?
+    public var seed: UInt64 = 1
+    /// Evaluate mAP@0.5 on the valid list during training (and keep `_best.weights`).
+    public var map = false
+    public var mapInterval: Int?
+    public var width: Int?
+    public var height: Int?
+
+    public init(cfgPath: String, dataPath: String) {
+        self.cfgPath = cfgPath
+        self.dataPath = dataPath
+    }
+}
+
+/// The outcome of a training run.
+public struct TrainSummary {
+    public var startIteration: Int
+    public var iterations: Int
+    public var lastLoss: Float
+    public var averageLoss: Float
+    public var bestMAP: Float?
+    public var lastMAP: Float?
+    public var seconds: Double
+    public var imagesPerSecond: Double
+    public var interrupted: Bool
+    /// The weights file written last (`_final` unless interrupted).
+    public var weightsPath: String
+}
+
+/// A training failure that is not a file problem (NaN loss, …).
+public struct TrainingError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// darknet's detector training loop (spec §5.2–5.10): batches of `batch` images split into `subdivisions`
+/// forward/backward passes, one SGD update per iteration with the cfg's schedule, checkpoints in `backup`.
+public final class Trainer {
+    public let options: TrainOptions
+    public let config: NetworkConfig
+    public let network: Network
+    public let dataset: TrainingDataset
+    public let name: String
+    public let backup: String
+    public private(set) var iteration = 0
+    public let maxBatches: Int
+    public let imagesPerIteration: Int
+    private let log: (String) -> Void
+    private let lastYolo: YoloConfig
+    private var schedule: LearningRateSchedule
+    private let loader: DetectionLoader
+    private var chart: TrainingChart
+    private var rng: SeededRandom
+    private var ema: ParameterEMA?
+    private var validation: (GroundTruth, String?)?
+    private var evaluationNetwork: Network?
+
+    /// Parses the cfg and `.data`, checks that they agree, builds the network and loads weights — everything that can
+    /// fail on bad input happens here, before any training compute.
+    public init(options: TrainOptions, log: @escaping (String) -> Void) throws {
+        self.options = options
+        self.log = log
+        config = try NetworkConfig(contentsOf: options.cfgPath)
+        guard let yolo = config.layers.reversed().compactMap({ spec -> YoloConfig? in
+            if case .yolo(let y) = spec.config { return y }
+            return nil
+        }).first else {
+            throw SwiftnetError.invalid("\(options.cfgPath): has no [yolo] layer; swiftnet trains detectors with [yolo] heads (classifier training is not available yet)")
+        }
+        lastYolo = yolo
+        for spec in config.layers {
+            if case .yolo(let y) = spec.config, y.classes != yolo.classes {
+                throw SwiftnetError.cfg(path: options.cfgPath, line: spec.line, message: "[yolo] has classes=\(y.classes) but the last [yolo] has classes=\(yolo.classes)")
+            }
+        }
+        dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: yolo.classes, cfgPath: options.cfgPath)
+        guard config.net.channels == 3 else {
+            throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "detector training needs channels=3")
+        }
+        let net = config.net
+        imagesPerIteration = net.miniBatch * net.subdivisions
+        maxBatches = options.maxBatches ?? net.maxBatches
+        guard maxBatches > 0 else {
+            throw SwiftnetError.cfg(path: options.cfgPath, line: net.line, message: "max_batches must be positive (or pass --max-batches)")
+        }
+        name = URL(fileURLWithPath: options.cfgPath).deletingPathExtension().lastPathComponent
+        backup = options.backup ?? dataset.backup
+        network = try Network(config: config, batch: net.miniBatch, width: options.width, height: options.height)
+        try network.prepareForTraining()
+        network.randomizeParameters(seed: options.seed)
+        if let weights = options.weightsPath {
+            let result = try network.loadWeights(path: weights, allowPartial: true)
+            if let missing = result.firstMissingLayer {
+                log("\(weights): loaded the first \(result.loadedRecords) of \(result.totalRecords) parameterised layers; layers from \(missing) on start from random initialisation")
+            }
+            iteration = options.clear ? 0 : Int(result.header.seen) / imagesPerIteration
+        }
+        schedule = LearningRateSchedule(net: net, seed: options.seed)
+        rng = SeededRandom(seed: options.seed &+ 0x7A1)
+        var params = AugmentParameters(net: net, lastYolo: yolo)
+        params.width = network.width
+        params.height = network.height
+        try params.validate()
+        loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
+        chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
+        if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
+        if options.map {
+            guard let valid = dataset.validList else {
+                throw SwiftnetError.data(path: options.dataPath, line: nil, message: "--map needs a valid= list")
+            }
+            let gt = try GroundTruth.loadDarknetList(listPath: valid, names: dataset.names,
+                                                      options: DarknetListOptions(readImageHeaders: false, baseDirectory: nil))
+            validation = (gt, dataset.base)
+        }
+        try ensureDirectory(backup)
+    }
+
+    private func ensureDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw SwiftnetError.file(path: path, message: "backup path exists and is not a directory") }
+            return
+        }
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw SwiftnetError.file(path: path, message: "cannot create the backup directory: \(error.localizedDescription)")
+        }
+    }
+
+    public func weightsPath(_ suffix: String) -> String { backup + "/" + name + "_" + suffix + ".weights" }
+
+    /// Saves the current parameters with darknet's header (`seen = iteration × images per iteration`).
+    public func save(_ suffix: String) throws -> String {
+        let path = weightsPath(suffix)
+        try network.saveWeights(path: path, header: WeightsHeader(seen: UInt64(iteration * imagesPerIteration)))
+        return path
+    }
+
+    /// The first lines of a run: network, data, and where in the schedule training starts.
+    public func describeStart() -> [String] {
+        var lines = [
+            "\(options.cfgPath): \(network.layers.count) layers, \(network.width)×\(network.height), batch \(config.net.batch) = \(config.net.subdivisions) × \(config.net.miniBatch) images, max_batches \(maxBatches)",
+            "\(options.dataPath): \(dataset.trainPaths.count) training images, \(dataset.classes) classes; checkpoints in \(backup)/\(name)_*.weights",
+        ]
+        if iteration > 0 {
+            lines.append("resuming at iteration \(iteration) (from the weights' seen = \(iteration * imagesPerIteration) images; --clear restarts at 0)")
+        } else {
+            lines.append("starting at iteration 0")
+        }
+        lines.append(schedule.describe(iteration: iteration + 1))
+        return lines
+    }
+
+    /// Runs until `max_batches` (or until `stop()` returns true, checked between iterations).
+    public func run(stop: () -> Bool = { false }) throws -> TrainSummary {
+        let start = Date()
+        let startIteration = iteration
+        let net = config.net
+        let saveEvery = dataset.saveWeightsEvery ?? (maxBatches < 10000 ? 1000 : 10000)
+        let lastEvery = dataset.saveLastEvery ?? 100
+        var lastSave = iteration, lastLast = iteration
+        var averageLoss: Float = -1
+        var lastLoss: Float = 0
+        var bestMAP: Float?
+        var lastMAP: Float?
+        var nextMap = iteration + mapInterval
+        var loops = 0
+        var interrupted = false
+        var lastChart = Date.distantPast
+        let sgd = SGD(momentum: net.momentum, decay: net.decay)
+        loader.prefetch()
+        while iteration < maxBatches {
+            if stop() { interrupted = true; break }
+            let iterationStart = Date()
+            if lastYolo.random != 0 && loops % 10 == 0 { try chooseScale(first: loops == 0) }
+            loops += 1
+            let batch = try loader.next()
+            if batch.width != network.width || batch.height != network.height {
+                try network.resize(width: batch.width, height: batch.height)
+            }
+            var loss: Float = 0
+            let mb = net.miniBatch
+            let size = 3 * batch.width * batch.height
+            for s in 0..<net.subdivisions {
+                batch.input.withUnsafeBufferPointer { src in
+                    network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
+                }
+                network.forwardTraining(truth: TrainingTruth(boxes: Array(batch.truths[(s * mb)..<((s + 1) * mb)])))
+                guard let cost = network.cost, cost.isFinite else {
+                    throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
+                }
+                loss += cost
+                network.backward()
+            }
+            loss /= Float(imagesPerIteration)
+            if !updatesAreFinite() { throw nanError("the gradients", paths: batch.paths) }
+            iteration += 1
+            let rate = schedule.rate(at: iteration)
+            sgd.step(network: network, rate: rate, imagesPerIteration: imagesPerIteration, iteration: iteration,
+                     firstLayer: network.firstTrainedLayer)
+            stepEMA()
+            lastLoss = loss
+            averageLoss = averageLoss < 0 || averageLoss.isNaN ? loss : 0.9 * averageLoss + 0.1 * loss
+            chart.add(iteration: iteration, averageLoss: averageLoss)
+            let seconds = Date().timeIntervalSince(iterationStart)
+            let elapsed = Date().timeIntervalSince(start)
+            let done = iteration - startIteration
+            let eta = elapsed / Double(max(1, done)) * Double(maxBatches - iteration)
+            log(String(format: "%6d/%d: loss %.4f, avg %.4f, rate %.6f, %.2f s, %.1f img/s, ETA %@%@", iteration, maxBatches,
+                       Double(loss), Double(averageLoss), Double(rate), seconds, Double(imagesPerIteration) / max(seconds, 1e-9),
+                       formatDuration(eta), network.width != config.net.width ? " (\(network.width)×\(network.height))" : ""))
+            if iteration >= lastSave + saveEvery || iteration % saveEvery == 0 {
+                lastSave = iteration
+                log("saved \(try save("\(iteration)"))")
+            }
+            if saveEvery > lastEvery && (iteration >= lastLast + lastEvery || (iteration % lastEvery == 0 && iteration > 1)) {
+                lastLast = iteration
+                _ = try save("last")
+            }
+            if validation != nil && (iteration >= nextMap || iteration == maxBatches) {
+                nextMap = iteration + mapInterval
+                let map = try evaluateMAP()
+                lastMAP = map
+                chart.add(iteration: iteration, map: map)
+                if map >= (bestMAP ?? -1) {
+                    bestMAP = map
+                    log(String(format: "mean average precision (mAP@0.50) = %.6f — new best, saved %@", Double(map), try save("best")))
+                } else {
+                    log(String(format: "mean average precision (mAP@0.50) = %.6f (best %.6f)", Double(map), Double(bestMAP ?? 0)))
+                }
+            }
+            if Date().timeIntervalSince(lastChart) > 10 || iteration == maxBatches {
+                lastChart = Date()
+                try writeChart(averageLoss: averageLoss, eta: eta)
+            }
+        }
+        let finalPath = interrupted ? try save("last") : try save("final")
+        try writeChart(averageLoss: averageLoss, eta: 0)
+        let seconds = Date().timeIntervalSince(start)
+        return TrainSummary(startIteration: startIteration, iterations: iteration, lastLoss: lastLoss, averageLoss: averageLoss,
+                            bestMAP: bestMAP, lastMAP: lastMAP, seconds: seconds,
+                            imagesPerSecond: Double((iteration - startIteration) * imagesPerIteration) / max(seconds, 1e-9),
+                            interrupted: interrupted, weightsPath: finalPath)
+    }
+
+    private var mapInterval: Int {
+        if let interval = options.mapInterval { return max(1, interval) }
+        let epochs4 = 4 * dataset.trainPaths.count / max(1, imagesPerIteration)
+        return max(100, epochs4)
+    }
+
+    /// Multi-scale training (spec §5.4): every 10 iterations a new size `round(v·W0/step + 1)·step`.
+    private func chooseScale(first: Bool) throws {
+        let net = config.net
+        let factor = lastYolo.random == 1 ? 1.4 : lastYolo.random
+        let step = max(1, net.resizeStep)
+        let w0 = options.width ?? net.width, h0 = options.height ?? net.height
+        func dimension(_ base: Int, _ v: Float) -> Int { Int((v * Float(base) / Float(step) + 1).rounded()) * step }
+        var w: Int, h: Int
+        if first || iteration + 100 > maxBatches {
+            w = dimension(w0, factor)
+            h = dimension(h0, factor)
+        } else {
+            let v = randScale(factor)
+            w = dimension(w0, v)
+            h = dimension(h0, v)
+            if v < 1 && (w > w0 || h > h0) { w = w0; h = h0 }
+        }
+        w = max(step, w)
+        h = max(step, h)
+        loader.setSize(width: w, height: h)
+    }
+
+    private func randScale(_ s: Float) -> Float {
+        let lo = min(1, s), hi = max(1, s)
+        let u = lo + (hi - lo) * rng.nextFloat()
+        return rng.next() & 1 == 0 ? u : 1 / u
+    }
+
+    private func stepEMA() {
+        guard let ema else { return }
+        if iteration >= maxBatches / 2 && iteration < maxBatches - 1000 {
+            if !ema.isInitialized { ema.initialize(from: network) } else { ema.update(from: network) }
+        } else if iteration == maxBatches - 1000 && ema.isInitialized {
+            ema.apply(to: network)
+            log("EMA weights applied at iteration \(iteration)")
+        }
+    }
+
+    private func updatesAreFinite() -> Bool {
+        for layer in network.layers {
+            for t in layer.trainables {
+                var sum: Float = 0
+                let p = t.update.pointer
+                // x·0 is NaN exactly when x is NaN or infinite, so one sum checks the whole array.
+                for i in 0..<t.update.count { sum += p[i] * 0 }
+                if !sum.isFinite { return false }
+            }
+        }
+        return true
+    }
+
+    private func nanError(_ what: String, paths: [String]) -> TrainingError {
+        TrainingError(description: "\(what) became NaN or infinite at iteration \(iteration + 1); training stopped, no weights were written for this iteration. Images of the batch:\n  "
+                      + paths.joined(separator: "\n  ")
+                      + "\nCheck these images and labels, or lower learning_rate / raise burn_in in the cfg.")
+    }
+
+    /// mAP@0.5 (darknet protocol, all-point) on the valid list with a batch-1 copy of the current weights.
+    public func evaluateMAP() throws -> Float {
+        guard let (gt, base) = validation else { return 0 }
+        let eval: Network
+        if let existing = evaluationNetwork {
+            eval = existing
+        } else {
+            eval = try Network(config: config, batch: 1, width: options.width, height: options.height)
+            evaluationNetwork = eval
+        }
+        for (source, target) in zip(network.layers, eval.layers) {
+            for (a, b) in zip(source.parameters, target.parameters) { b.buffer.copy(from: a.buffer) }
+            (target as? ConvolutionalLayer)?.invalidateInferenceCache()
+        }
+        eval.prepareForInference()
+        let run = try ValidationRun(network: eval, groundTruth: gt) { path in
+            guard let base, !path.hasPrefix("/") else { return path }
+            return base + "/" + path
+        }
+        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: false))
+        return Float(report.darknet?.meanAveragePrecision ?? 0)
+    }
+
+    private func writeChart(averageLoss: Float, eta: Double) throws {
+        let footer = String(format: "avg loss %.3f  iteration %d/%d  time left %@", Double(max(0, averageLoss)), iteration, maxBatches, formatDuration(eta))
+        try ImageIO.write(chart.render(footer: footer), to: backup + "/chart.png")
+    }
+}
+
+func formatDuration(_ seconds: Double) -> String {
+    guard seconds.isFinite, seconds >= 0 else { return "?" }
+    let s = Int(seconds.rounded())
+    return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+}

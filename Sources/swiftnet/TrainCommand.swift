@@ -1,0 +1,113 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SwiftnetFormat
+import SwiftnetTrain
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a detector (darknet's detector train): checkpoints, resume, chart.png, mAP during training.",
+        discussion: """
+        Checkpoints go to the .data file's backup= directory (or --backup): NAME_last.weights every 100 iterations,
+        NAME_N.weights every 1000 (10000 when max_batches ≥ 10000), NAME_best.weights with --map, NAME_final.weights.
+        Starting from a _last.weights continues at its iteration; --clear restarts the schedule. Ctrl-C saves
+        NAME_last.weights and stops.
+        """)
+
+    @Argument(help: "Darknet .cfg file of the network to train.")
+    var cfg: String
+
+    @Option(help: "Darknet .data file (classes, train, valid, names, backup).")
+    var data: String
+
+    @Option(help: "Initial weights: a checkpoint to resume, pretrained weights, or a partial backbone file.")
+    var weights: String?
+
+    @Flag(help: "Evaluate mAP@0.5 on the valid list during training and keep NAME_best.weights.")
+    var map = false
+
+    @Option(help: "Iterations between mAP evaluations (default: 4 epochs, at least 100).")
+    var mapInterval: Int?
+
+    @Option(help: "Checkpoint directory (overrides the .data file's backup=).")
+    var backup: String?
+
+    @Flag(help: "Start at iteration 0 even if the weights record a training position.")
+    var clear = false
+
+    @Option(help: "Train this many iterations in total (overrides max_batches).")
+    var maxBatches: Int?
+
+    @Option(help: "Seed for initialisation, sampling and augmentation.")
+    var seed: UInt64 = 1
+
+    @OptionGroup var size: SizeOptions
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let maxBatches, maxBatches < 1 { throw ValidationError("--max-batches must be at least 1") }
+        if let mapInterval, mapInterval < 1 { throw ValidationError("--map-interval must be at least 1") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            configureThreads(threads)
+            var options = TrainOptions(cfgPath: cfg, dataPath: data)
+            options.weightsPath = weights
+            options.backup = backup
+            options.clear = clear
+            options.maxBatches = maxBatches
+            options.seed = seed
+            options.map = map
+            options.mapInterval = mapInterval
+            options.width = size.width
+            options.height = size.height
+            let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
+            for line in trainer.describeStart() { print(line) }
+            let interrupt = InterruptFlag()
+            let summary: TrainSummary
+            do {
+                summary = try trainer.run(stop: { interrupt.isSet })
+            } catch let error as TrainingError {
+                printError("error: \(error.description)")
+                throw ExitCode.failure
+            }
+            if summary.interrupted {
+                print("interrupted at iteration \(summary.iterations); saved \(summary.weightsPath)")
+            } else {
+                print(String(format: "done: %d iterations (%d this run) in %.0f s, %.1f images/s; final loss %.4f, avg %.4f",
+                             summary.iterations, summary.iterations - summary.startIteration, summary.seconds, summary.imagesPerSecond,
+                             Double(summary.lastLoss), Double(summary.averageLoss)))
+                if let best = summary.bestMAP { print(String(format: "best mAP@0.50 = %.4f, last = %.4f", Double(best), Double(summary.lastMAP ?? 0))) }
+                print("weights: \(summary.weightsPath)")
+            }
+        }
+    }
+}
+
+/// Catches SIGINT so that training can save `_last.weights` and stop between iterations.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private let source: DispatchSourceSignal
+
+    init() {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { [unowned self] in
+            FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration, saving _last.weights and stopping\n".utf8))
+            lock.lock()
+            flag = true
+            lock.unlock()
+        }
+        source.resume()
+    }
+
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return flag
+    }
+}
