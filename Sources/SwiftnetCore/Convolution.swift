@@ -38,11 +38,22 @@ public extension Kernels {
     /// Unfolds `input` (`channels × height × width`) into `columns` (`channels·k·k × outHeight·outWidth`), row order
     /// channel, kernel row, kernel column — the layout darknet's weights are stored in.
     static func im2col(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        Parallel.chunks(g.columnRows, grain: max(1, 4096 / max(1, g.outSpatial))) { range in
+            im2colRows(g, input: input, columns: columns, rows: range)
+        }
+    }
+
+    /// `im2col` on the calling thread (for callers that parallelise over images).
+    static func im2colSerial(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        im2colRows(g, input: input, columns: columns, rows: 0..<g.columnRows)
+    }
+
+    @inline(__always)
+    static func im2colRows(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, rows range: Range<Int>) {
         let k = g.kernel
-        let rows = g.columnRows
         let outW = g.outWidth, outH = g.outHeight
         let effPad = g.pad * g.dilation
-        Parallel.chunks(rows, grain: max(1, 4096 / max(1, g.outSpatial))) { range in
+        do {
             for row in range {
                 let kx = row % k
                 let ky = (row / k) % k
@@ -76,25 +87,39 @@ public extension Kernels {
 
     /// Folds a column matrix back into an image, summing overlapping taps (the adjoint of `im2col`).
     static func col2im(_ g: ConvGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        // Rows of one channel all write into that channel only: split by channel to stay race-free.
+        Parallel.chunks(g.channels) { range in col2imChannels(g, columns: columns, output: output, channels: range) }
+    }
+
+    /// `col2im` on the calling thread (for callers that parallelise over images).
+    static func col2imSerial(_ g: ConvGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        col2imChannels(g, columns: columns, output: output, channels: 0..<g.channels)
+    }
+
+    @inline(__always)
+    static func col2imChannels(_ g: ConvGeometry, columns: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels range: Range<Int>) {
         let k = g.kernel
         let outW = g.outWidth, outH = g.outHeight
         let effPad = g.pad * g.dilation
-        // Rows of one channel all write into that channel only: split by channel to stay race-free.
-        Parallel.chunks(g.channels) { range in
-            for c in range {
-                let dstImage = output + c * g.height * g.width
-                for kk in 0..<(k * k) {
-                    let row = c * k * k + kk
-                    let kx = kk % k, ky = kk / k
-                    let src = columns + row * outH * outW
-                    for oy in 0..<outH {
-                        let iy = oy * g.strideY + ky * g.dilation - effPad
-                        if iy < 0 || iy >= g.height { continue }
-                        for ox in 0..<outW {
-                            let ix = ox * g.strideX + kx * g.dilation - effPad
-                            if ix < 0 || ix >= g.width { continue }
-                            dstImage[iy * g.width + ix] += src[oy * outW + ox]
-                        }
+        for c in range {
+            let dstImage = output + c * g.height * g.width
+            for kk in 0..<(k * k) {
+                let kx = kk % k, ky = kk / k
+                let src = columns + (c * k * k + kk) * outH * outW
+                let xOffset = kx * g.dilation - effPad
+                let xLo = max(0, ceilDiv(-xOffset, g.strideX))
+                let xHi = min(outW, max(0, ceilDiv(g.width - xOffset, g.strideX)))
+                guard xLo < xHi else { continue }
+                for oy in 0..<outH {
+                    let iy = oy * g.strideY + ky * g.dilation - effPad
+                    if iy < 0 || iy >= g.height { continue }
+                    let d = dstImage + iy * g.width + xOffset
+                    let s = src + oy * outW
+                    if g.strideX == 1 {
+                        for ox in xLo..<xHi { d[ox] += s[ox] }
+                    } else {
+                        let sx = g.strideX
+                        for ox in xLo..<xHi { d[ox * sx] += s[ox] }
                     }
                 }
             }
@@ -129,7 +154,7 @@ public extension Kernels {
         let tile = min(convolutionTile, n)
         let tiles = (n + tile - 1) / tile
         if tiles < Parallel.threads || activation.isChannelwise {
-            // Few columns: one GEMM (OpenBLAS may use its threads), then bias/activation.
+            // Few columns: unfold once, then split the filters across threads.
             let columns: UnsafePointer<Float>
             if g.isPointwise {
                 columns = input
@@ -137,12 +162,11 @@ public extension Kernels {
                 im2col(g, input: input, columns: workspace)
                 columns = UnsafePointer(workspace)
             }
-            Gemm.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: weights, lda: k, b: columns, ldb: n,
-                       beta: 0, c: output, ldc: n)
+            Gemm.sgemmParallelRows(m: m, n: n, k: k, a: weights, lda: k, b: columns, ldb: n, beta: 0, c: output, ldc: n)
             biasActivate(output, bias: bias, channels: m, spatial: n, activation)
             return
         }
-        Gemm.withSingleThread {
+        do {
             Parallel.tasks(tiles) { t, worker in
                 let n0 = t * tile
                 let width = min(tile, n - n0)

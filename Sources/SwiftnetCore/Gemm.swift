@@ -1,33 +1,33 @@
 import COpenBLAS
 
 /// Matrix multiplication behind one interface (OpenBLAS `cblas_sgemm`, row-major).
+///
+/// OpenBLAS runs single-threaded: the kernels split work across cores themselves (by output tiles, filter rows or
+/// images), so that no second thread pool spins against `Parallel`'s workers on a 2-core machine.
 public enum Gemm {
-    /// Sets OpenBLAS's thread count.
+    /// Pins OpenBLAS to one thread (done automatically before the first product).
+    public static func configure() { _ = singleThreaded }
+
+    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
 
     public static var threads: Int { Int(openblas_get_num_threads()) }
-
-    /// Threads OpenBLAS uses outside `withSingleThread`.
-    nonisolated(unsafe) static var configuredThreads = Int(openblas_get_num_threads())
-
-    /// Configures OpenBLAS's threads (the count it uses for large, untiled products).
-    public static func configure(threads n: Int) {
-        configuredThreads = max(1, n)
-        openblas_set_num_threads(Int32(configuredThreads))
-    }
-
-    /// Runs `body` with OpenBLAS single-threaded, for callers that parallelise over tiles themselves.
-    public static func withSingleThread(_ body: () -> Void) {
-        if configuredThreads > 1 { openblas_set_num_threads(1) }
-        body()
-        if configuredThreads > 1 { openblas_set_num_threads(Int32(configuredThreads)) }
-    }
 
     /// `C[M×N] = alpha · op(A) · op(B) + beta · C`, row-major, leading dimensions as in BLAS.
     @inline(__always)
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = singleThreaded
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The same product with the rows of C (and A) split across the worker threads.
+    public static func sgemmParallelRows(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                         ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        Parallel.chunks(m, grain: max(1, (1 << 17) / max(1, n * k))) { rows in
+            sgemm(transA: false, transB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * lda, lda: lda,
+                  b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+        }
     }
 }

@@ -73,15 +73,21 @@ public final class ConvolutionalLayer: Layer {
 
     public override var workspaceCount: Int {
         let inference = Kernels.convolutionWorkspaceCount(geometry)
-        // Training backward needs the column matrix and its delta at once.
-        return training ? max(inference, 2 * geometry.columnRows * geometry.outSpatial) : inference
+        // Training backward: each worker needs a column matrix and its delta at once.
+        return training ? max(inference, Parallel.threads * 2 * geometry.columnRows * geometry.outSpatial) : inference
     }
+
+    /// Training: weight-gradient partial sums of the workers other than the first (`threads − 1` × weights).
+    private var partialWeightUpdates = Buffer(count: 0)
 
     public override var trainables: [Trainable] { weightTrainables }
 
     public override func allocateTraining() {
         let n = batch * outputShape.count
         if preActivation.count != n { preActivation = Buffer(count: n) }
+        if partialWeightUpdates.count != (Parallel.threads - 1) * weights.count {
+            partialWeightUpdates = Buffer(count: (Parallel.threads - 1) * weights.count)
+        }
         if config.batchNormalize {
             if normalized.count != n { normalized = Buffer(count: n) }
             if batchMean.count != config.filters {
@@ -179,13 +185,34 @@ public final class ConvolutionalLayer: Layer {
         let m = config.filters / groups
         let k = g.columnRows
         let spatial = g.outSpatial
-        for b in 0..<ctx.batch {
-            let image = ctx.input + b * inputShape.count
-            let out = output.pointer + b * outputShape.count
-            for group in 0..<groups {
-                Kernels.convolution(g, filters: m, weights: weights.pointer + group * m * k, bias: nil, activation: .linear,
-                                    input: image + group * g.channels * g.height * g.width,
-                                    output: out + group * m * spatial, workspace: ctx.workspace)
+        if ctx.batch >= Parallel.threads {
+            // Workers take whole images, each with its own column buffer.
+            Parallel.tasks(ctx.batch) { b, worker in
+                let columns = ctx.workspace + worker * 2 * k * spatial
+                let image = ctx.input + b * self.inputShape.count
+                let out = self.output.pointer + b * self.outputShape.count
+                for group in 0..<groups {
+                    let src = image + group * g.channels * g.height * g.width
+                    let cols: UnsafePointer<Float>
+                    if g.isPointwise {
+                        cols = UnsafePointer(src)
+                    } else {
+                        Kernels.im2colSerial(g, input: src, columns: columns)
+                        cols = UnsafePointer(columns)
+                    }
+                    Gemm.sgemm(transA: false, transB: false, m: m, n: spatial, k: k, alpha: 1, a: self.weights.pointer + group * m * k,
+                               lda: k, b: cols, ldb: spatial, beta: 0, c: out + group * m * spatial, ldc: spatial)
+                }
+            }
+        } else {
+            for b in 0..<ctx.batch {
+                let image = ctx.input + b * inputShape.count
+                let out = output.pointer + b * outputShape.count
+                for group in 0..<groups {
+                    Kernels.convolution(g, filters: m, weights: weights.pointer + group * m * k, bias: nil, activation: .linear,
+                                        input: image + group * g.channels * g.height * g.width,
+                                        output: out + group * m * spatial, workspace: ctx.workspace)
+                }
             }
         }
         let count = ctx.batch * outputShape.count
@@ -231,12 +258,18 @@ public final class ConvolutionalLayer: Layer {
         } else {
             Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: updates[0].update.pointer)
         }
+        // Images are independent: workers take whole images (disjoint input deltas) and sum their weight gradients.
         let weightUpdate = updates[1].update.pointer
-        let columns = ctx.workspace
-        let columnDelta = ctx.workspace + k * spatial
-        for b in 0..<ctx.batch {
-            let image = ctx.input + b * inputShape.count
-            let d = delta.pointer + b * outputShape.count
+        let workers = min(Parallel.threads, ctx.batch)
+        if workers > 1 { partialWeightUpdates.pointer.update(repeating: 0, count: (workers - 1) * weights.count) }
+        let partials = partialWeightUpdates.pointer
+        let weightCount = weights.count
+        Parallel.tasks(ctx.batch) { b, worker in
+            let columns = ctx.workspace + worker * 2 * k * spatial
+            let columnDelta = columns + k * spatial
+            let dw = worker == 0 ? weightUpdate : partials + (worker - 1) * weightCount
+            let image = ctx.input + b * self.inputShape.count
+            let d = self.delta.pointer + b * self.outputShape.count
             for group in 0..<groups {
                 let src = image + group * g.channels * g.height * g.width
                 let dg = d + group * m * spatial
@@ -244,24 +277,27 @@ public final class ConvolutionalLayer: Layer {
                 if g.isPointwise {
                     cols = UnsafePointer(src)
                 } else {
-                    Kernels.im2col(g, input: src, columns: columns)
+                    Kernels.im2colSerial(g, input: src, columns: columns)
                     cols = UnsafePointer(columns)
                 }
                 // ΔW[m × K] += δ[m × N] · colsᵀ
                 Gemm.sgemm(transA: false, transB: true, m: m, n: k, k: spatial, alpha: 1, a: dg, lda: spatial, b: cols, ldb: spatial,
-                           beta: 1, c: weightUpdate + group * m * k, ldc: k)
+                           beta: 1, c: dw + group * m * k, ldc: k)
                 guard let inputDelta = ctx.inputDelta else { continue }
-                let target = inputDelta + b * inputShape.count + group * g.channels * g.height * g.width
-                let w = weights.pointer + group * m * k
+                let target = inputDelta + b * self.inputShape.count + group * g.channels * g.height * g.width
+                let w = self.weights.pointer + group * m * k
                 if g.isPointwise {
                     Gemm.sgemm(transA: true, transB: false, m: k, n: spatial, k: m, alpha: 1, a: w, lda: k, b: dg, ldb: spatial,
                                beta: 1, c: target, ldc: spatial)
                 } else {
                     Gemm.sgemm(transA: true, transB: false, m: k, n: spatial, k: m, alpha: 1, a: w, lda: k, b: dg, ldb: spatial,
                                beta: 0, c: columnDelta, ldc: spatial)
-                    Kernels.col2im(g, columns: columnDelta, output: target)
+                    Kernels.col2imSerial(g, columns: columnDelta, output: target)
                 }
             }
+        }
+        for worker in 1..<max(1, workers) {
+            Kernels.add(partials + (worker - 1) * weightCount, into: weightUpdate, count: weightCount)
         }
     }
 

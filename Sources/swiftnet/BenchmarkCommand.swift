@@ -3,6 +3,7 @@ import Foundation
 import SwiftnetCore
 import SwiftnetFormat
 import SwiftnetLayers
+import SwiftnetTrain
 
 struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -31,15 +32,27 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Also print the median time of every layer.")
     var perLayer = false
 
+    @Flag(help: "Time training iterations (forward, backward and SGD update on synthetic boxes) instead of inference.")
+    var train = false
+
+    @Option(help: "Images per training iteration with --train (default: the cfg's batch/subdivisions).")
+    var batch: Int?
+
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if batch != nil && !train { throw ValidationError("--batch goes with --train") }
     }
 
     func run() throws {
         try reportingErrors {
             configureThreads(threads)
             let config = try NetworkConfig(contentsOf: cfg)
+            if train {
+                try benchmarkTraining(config)
+                return
+            }
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
             if let weights {
                 try network.loadWeights(path: weights)
@@ -78,6 +91,41 @@ struct Benchmark: ParsableCommand {
                                   median, times.first!, times.last!, gflops)
                 try AtomicFile.write(text, to: json)
             }
+        }
+    }
+
+    /// Training throughput: iterations of forward + backward + SGD on random images with a few random boxes each.
+    func benchmarkTraining(_ config: NetworkConfig) throws {
+        let images = batch ?? config.net.miniBatch
+        let network = try Network(config: config, batch: images, width: size.width, height: size.height)
+        try network.prepareForTraining()
+        if let weights { try network.loadWeights(path: weights) } else { network.randomizeParameters(seed: 1) }
+        var rng = SeededRandom(seed: 7)
+        for i in 0..<network.input.count { network.input[i] = rng.nextFloat() }
+        let classes = network.detectionLayers.last?.classes ?? 1
+        let truth = TrainingTruth(boxes: (0..<images).map { _ in
+            (0..<4).map { _ in TruthBox(x: rng.uniform(0.2, 0.8), y: rng.uniform(0.2, 0.8), w: rng.uniform(0.05, 0.4),
+                                        h: rng.uniform(0.05, 0.4), classID: Int(rng.next() % UInt64(classes))) }
+        })
+        let sgd = SGD(momentum: 0.9, decay: 0.0005)
+        func iteration() {
+            network.forwardTraining(truth: truth)
+            network.backward()
+            sgd.step(network: network, rate: 1e-6, imagesPerIteration: images, iteration: 1)
+        }
+        for _ in 0..<warmup { iteration() }
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            iteration()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        print(String(format: "%@ %dx%d, batch %d, %d threads: %.3f s per iteration (median of %d), %.2f images/s",
+                     cfg, network.width, network.height, images, Parallel.threads, median, runs, Double(images) / median))
+        if let json {
+            try AtomicFile.write(String(format: "{\"median_s\": %.4f, \"images_per_s\": %.3f, \"batch\": %d}\n", median, Double(images) / median, images), to: json)
         }
     }
 }

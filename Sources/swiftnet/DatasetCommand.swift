@@ -6,7 +6,7 @@ import SwiftnetFormat
 struct Dataset: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate datasets.",
-        subcommands: [Shapes.self])
+        subcommands: [Shapes.self, Sample.self])
 
     struct Shapes: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -52,6 +52,34 @@ struct Dataset: ParsableCommand {
                     print("  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(n)")
                 }
                 print("data: \(summary.dataFile)")
+            }
+        }
+    }
+
+    struct Sample: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write one synthetic shapes picture (and its YOLO labels next to it), e.g. a demo image.")
+
+        @Option(help: "Output image (.jpg or .png); the labels go to the same path with .txt.")
+        var out: String
+
+        @Option(help: "Picture seed.")
+        var seed: UInt64 = 2024
+
+        @Option(help: "Image side in pixels.")
+        var size: Int = 256
+
+        func validate() throws {
+            if size < 32 || size > 8192 { throw ValidationError("--size must be 32…8192") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let (image, labels) = ShapesDataset.sample(seed: seed, size: size)
+                try ImageIO.write(image, to: out, quality: 92)
+                let labelPath = URL(fileURLWithPath: out).deletingPathExtension().appendingPathExtension("txt").path
+                try AtomicFile.write(labels.map(\.yoloLine).joined(separator: "\n") + "\n", to: labelPath)
+                print("\(out): \(labels.count) shapes (labels in \(labelPath))")
             }
         }
     }

@@ -54,6 +54,13 @@ struct Detect: ParsableCommand {
     func run() throws {
         try reportingErrors {
             configureThreads(threads)
+            var model = self.model
+            if model.cfg == nil && model.weights == nil && model.names == nil && model.data == nil, let root = BundledModel.root() {
+                model.cfg = root + "/" + BundledModel.cfg
+                model.weights = root + "/" + BundledModel.weights
+                model.names = root + "/" + BundledModel.names
+                printError("using the bundled shapes model (\(BundledModel.cfg), \(BundledModel.weights)); pass --cfg/--weights/--names for your own")
+            }
             guard let cfg = model.cfg, let weights = model.weights else {
                 throw SwiftnetError.invalid("detect needs --cfg FILE.cfg and --weights FILE.weights (and --names FILE.names or --data FILE.data for class names), e.g.\n  swiftnet detect image.jpg --cfg yolov4.cfg --weights yolov4.weights --names coco.names")
             }
@@ -62,10 +69,12 @@ struct Detect: ParsableCommand {
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
             try network.loadWeights(path: weights, allowPartial: model.partial)
             network.prepareForInference()
+            var command = self
+            command.model = model
             if network.detectionLayers.isEmpty {
-                try classify(network: network, paths: paths)
+                try command.classify(network: network, paths: paths)
             } else {
-                try detect(network: network, paths: paths)
+                try command.detect(network: network, paths: paths)
             }
         }
     }

@@ -36,5 +36,5 @@ func printError(_ message: String) {
 func configureThreads(_ threads: Int?) {
     let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
     Parallel.threads = max(1, n)
-    Gemm.configure(threads: n)
+    Gemm.configure()
 }

@@ -48,7 +48,7 @@ final class CommandTests: XCTestCase {
     }
 
     func testDetectWithoutModelSaysWhatToPass() throws {
-        let r = try CLI.run(["detect", "x.jpg"])
+        let r = try CLI.run(["detect", "x.jpg", "--names", "x.names"])
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stderr.contains("detect needs --cfg FILE.cfg and --weights FILE.weights"), r.stderr)
     }
@@ -62,5 +62,36 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(Set(object.keys), ["median_ms", "min_ms", "max_ms", "gflops"])
         XCTAssertGreaterThan(object["gflops"] ?? 0, 0)
         XCTAssertLessThanOrEqual(object["min_ms"] ?? 1, object["median_ms"] ?? 0)
+    }
+}
+
+/// The bundled model (trained by swiftnet on its shapes dataset) finds the shapes of the bundled sample.
+final class BundledModelTests: XCTestCase {
+    func testDetectWithoutModelOptionsUsesTheBundledModel() throws {
+        let root = SharedData.projectRoot.path
+        let out = try SharedData.temporaryDirectory()
+        let r = try CLI.run(["detect", root + "/data/sample.jpg", "--ext-output", "--out", out + "/r.json", "--output-dir", out], directory: out)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("using the bundled shapes model"), r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/sample.jpg"))
+        let labels = try String(contentsOfFile: root + "/data/sample.txt", encoding: .utf8).split(separator: "\n").map { line in
+            line.split(separator: " ").map { Double($0)! }
+        }
+        let frames = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/r.json"))) as? [[String: Any]])
+        let objects = try XCTUnwrap(frames.first?["objects"] as? [[String: Any]]).filter { ($0["confidence"] as? Double ?? 0) > 0.25 }
+        func iou(_ a: [Double], _ b: [Double]) -> Double {
+            let w = min(a[0] + a[2] / 2, b[0] + b[2] / 2) - max(a[0] - a[2] / 2, b[0] - b[2] / 2)
+            let h = min(a[1] + a[3] / 2, b[1] + b[3] / 2) - max(a[1] - a[3] / 2, b[1] - b[3] / 2)
+            guard w > 0, h > 0 else { return 0 }
+            return w * h / (a[2] * a[3] + b[2] * b[3] - w * h)
+        }
+        let found = labels.filter { label in
+            objects.contains { o in
+                let r = o["relative_coordinates"] as! [String: Double]
+                return o["class_id"] as? Int == Int(label[0])
+                    && iou([r["center_x"]!, r["center_y"]!, r["width"]!, r["height"]!], Array(label[1...])) >= 0.5
+            }
+        }
+        XCTAssertGreaterThanOrEqual(found.count, 4, "\(objects)")
     }
 }

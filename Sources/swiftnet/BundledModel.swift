@@ -1,0 +1,24 @@
+import Foundation
+
+/// The demo model shipped with the project: `cfg/shapes.cfg`, `data/shapes.weights` (trained by swiftnet on
+/// `swiftnet dataset shapes`) and `data/shapes.names`. `detect` uses it when no `--cfg/--weights` are given.
+enum BundledModel {
+    static let cfg = "cfg/shapes.cfg"
+    static let weights = "data/shapes.weights"
+    static let names = "data/shapes.names"
+
+    /// The project folder holding the bundled files: the working directory, or the checkout the executable was
+    /// built in (`.build/<config>/swiftnet` → three levels up).
+    static func root() -> String? {
+        var candidates = [FileManager.default.currentDirectoryPath]
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = executable.deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.path)
+            dir.deleteLastPathComponent()
+        }
+        return candidates.first { root in
+            [cfg, weights, names].allSatisfy { FileManager.default.fileExists(atPath: root + "/" + $0) }
+        }
+    }
+}

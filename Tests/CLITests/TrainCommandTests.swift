@@ -1,0 +1,205 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `swiftnet train` end to end on a tiny generated shapes dataset and a tiny cfg (seconds, not minutes).
+final class TrainCommandTests: XCTestCase {
+    static let tinyCfg = """
+    [net]
+    batch=8
+    subdivisions=2
+    width=64
+    height=64
+    channels=3
+    momentum=0.9
+    decay=0.0005
+    learning_rate=0.005
+    burn_in=5
+    max_batches=40
+    policy=steps
+    steps=32,36
+    scales=.1,.1
+    hue=.02
+    saturation=1.2
+    exposure=1.2
+
+    [convolutional]
+    batch_normalize=1
+    filters=8
+    size=3
+    stride=2
+    pad=1
+    activation=leaky
+
+    [convolutional]
+    batch_normalize=1
+    filters=16
+    size=3
+    stride=2
+    pad=1
+    activation=leaky
+
+    [maxpool]
+    size=2
+    stride=2
+
+    [convolutional]
+    batch_normalize=1
+    filters=32
+    size=3
+    stride=1
+    pad=1
+    activation=leaky
+
+    [convolutional]
+    filters=30
+    size=1
+    activation=linear
+
+    [yolo]
+    mask=0,1,2
+    anchors=8,8, 16,16, 28,28
+    classes=5
+    num=3
+    jitter=.1
+    ignore_thresh=.7
+    truth_thresh=1
+    iou_loss=ciou
+    iou_normalizer=0.07
+    random=0
+    """
+
+    /// A dataset directory with `shapes.data` (savelast=5, so a `_last` checkpoint appears after 5 iterations).
+    func dataset() throws -> String {
+        let dir = try SharedData.temporaryDirectory()
+        let r = try CLI.run(["dataset", "shapes", "--out", dir + "/shapes", "--count", "40", "--size", "64", "--seed", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try Self.tinyCfg.write(toFile: dir + "/tiny.cfg", atomically: true, encoding: .utf8)
+        let data = try String(contentsOfFile: dir + "/shapes/shapes.data", encoding: .utf8)
+        try (data + "savelast=5\n").write(toFile: dir + "/shapes/shapes.data", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func averageLosses(_ stdout: String) -> [Double] {
+        stdout.split(separator: "\n").compactMap { line -> Double? in
+            // Progress lines: "   12/40: loss …, avg …, rate …".
+            guard line.trimmingCharacters(in: .whitespaces).first?.isNumber == true, line.contains("/"),
+                  let range = line.range(of: ", avg ") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0 != "," })
+        }
+    }
+
+    func testSmokeRunLossFallsAndWritesCheckpoints() throws {
+        let dir = try dataset()
+        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--seed", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let losses = averageLosses(r.stdout)
+        XCTAssertEqual(losses.count, 40, r.stdout)
+        XCTAssertLessThan(losses.last!, 0.7 * losses.first!, "average loss must fall: \(losses)")
+        let backup = dir + "/shapes/backup/"
+        for file in ["tiny_final.weights", "tiny_last.weights", "chart.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: backup + file), file)
+        }
+        XCTAssertTrue(r.stdout.contains("learning rate"), r.stdout)
+        // The final weights load for inference and detect.
+        let detect = try CLI.run(["detect", dir + "/shapes/images/000000.jpg", "--cfg", dir + "/tiny.cfg", "--weights", backup + "tiny_final.weights",
+                                  "--names", dir + "/shapes/shapes.names"])
+        XCTAssertEqual(detect.status, 0, detect.stderr)
+    }
+
+    func testKilledRunResumesFromItsLastCheckpoint() throws {
+        let dir = try dataset()
+        let last = dir + "/shapes/backup/tiny_last.weights"
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "400"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: last) && Date() < deadline { usleep(20_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: last), "no _last checkpoint appeared")
+        // The checkpoint is complete (atomic write) and records its iteration: seen = iteration × 8 images.
+        let size = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: last)[.size] as? Int)
+        let layers = try CLI.run(["layers", dir + "/tiny.cfg", "--json"])
+        let expected = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(layers.stdout.utf8)) as? [String: Any])["weights_bytes"] as? Int
+        XCTAssertEqual(size, expected)
+        let header = try XCTUnwrap(FileManager.default.contents(atPath: last))
+        let seen = header.subdata(in: 12..<20).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        XCTAssertEqual(seen % 8, 0)
+        let savedIteration = Int(seen / 8)
+        XCTAssertGreaterThanOrEqual(savedIteration, 5)
+
+        let resumed = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--weights", last,
+                                   "--max-batches", String(savedIteration + 3)])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("resuming at iteration \(savedIteration)"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains(String(format: "%6d/%d:", savedIteration + 1, savedIteration + 3)), resumed.stdout)
+        XCTAssertEqual(averageLosses(resumed.stdout).count, 3)
+
+        let cleared = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--weights", last, "--clear", "--max-batches", "2"])
+        XCTAssertEqual(cleared.status, 0, cleared.stderr)
+        XCTAssertTrue(cleared.stdout.contains("starting at iteration 0"), cleared.stdout)
+    }
+
+    func testInterruptSavesLastAndExitsCleanly() throws {
+        let dir = try dataset()
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait for the first iterations, then interrupt.
+        let backup = dir + "/shapes/backup/"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: backup + "chart.png") && Date() < deadline { usleep(20_000) }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("interrupted at iteration"), text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: backup + "tiny_final.weights"))
+    }
+
+    func testMismatchesStopBeforeAnyCompute() throws {
+        let dir = try dataset()
+        let data = dir + "/shapes/shapes.data"
+        let original = try String(contentsOfFile: data, encoding: .utf8)
+        func train() throws -> CLI.Result { try CLI.run(["train", dir + "/tiny.cfg", "--data", data]) }
+
+        try original.replacingOccurrences(of: "classes=5", with: "classes=4").write(toFile: data, atomically: true, encoding: .utf8)
+        var r = try train()
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("error: \(data):1: classes=4 but \(dir)/tiny.cfg has classes=5 in its last [yolo] layer"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("1/"), "no iteration may run")
+
+        try original.write(toFile: data, atomically: true, encoding: .utf8)
+        try "circle\nsquare\n".write(toFile: dir + "/shapes/shapes.names", atomically: true, encoding: .utf8)
+        r = try train()
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("shapes.names: has 2 class names but \(dir)/tiny.cfg has classes=5"), r.stderr)
+
+        try original.replacingOccurrences(of: "train.txt", with: "missing.txt").write(toFile: data, atomically: true, encoding: .utf8)
+        r = try train()
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("train list"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("missing.txt does not exist"), r.stderr)
+    }
+
+    func testNaNStopsWithTheBatchImages() throws {
+        let dir = try dataset()
+        let exploding = Self.tinyCfg.replacingOccurrences(of: "learning_rate=0.005", with: "learning_rate=1e30")
+            .replacingOccurrences(of: "burn_in=5", with: "burn_in=0")
+        try exploding.write(toFile: dir + "/boom.cfg", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", dir + "/boom.cfg", "--data", dir + "/shapes/shapes.data"])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(r.stderr.contains("became NaN or infinite"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("/images/"), "the batch's image paths are listed: \(r.stderr)")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/shapes/backup/boom_final.weights"))
+    }
+}
