@@ -242,8 +242,9 @@ public final class Network {
         return result
     }
 
-    /// Saves all parameters with `header` (default: the header of the loaded file, so a load→save is byte-identical).
-    public func saveWeights(path: String, header: WeightsHeader? = nil) throws {
+    /// Saves all parameters with `header` (default: the header of the loaded file, so a load→save is byte-identical);
+    /// with `layerLimit` only the records of layers `0 ..< layerLimit` (darknet's `partial`).
+    public func saveWeights(path: String, header: WeightsHeader? = nil, layerLimit: Int? = nil) throws {
         let h = header ?? weightsHeader
         var transposedConnected: [ConnectedLayer] = []
         if h.transposed {
@@ -253,7 +254,8 @@ public final class Network {
             }
         }
         defer { for connected in transposedConnected { connected.transposeWeights(fromInputsMajor: true) } }
-        try WeightsFile.save(path: path, header: h, records: weightsRecords(saving: true))
+        let records = weightsRecords(saving: true).filter { $0.layer < (layerLimit ?? Int.max) }
+        try WeightsFile.save(path: path, header: h, records: records)
     }
 
     // MARK: - Table
