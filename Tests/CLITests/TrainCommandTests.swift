@@ -202,4 +202,30 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("/images/"), "the batch's image paths are listed: \(r.stderr)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/shapes/backup/boom_final.weights"))
     }
+
+    func testMultiScaleTrainingResizesTheNetwork() throws {
+        let dir = try dataset()
+        let multiScale = Self.tinyCfg.replacingOccurrences(of: "random=0", with: "random=1")
+        try multiScale.write(toFile: dir + "/ms.cfg", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", dir + "/ms.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "12"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        // The first resize uses the largest size: round(1.4·64/32 + 1)·32 = 128.
+        XCTAssertTrue(r.stdout.contains("(128×128)"), r.stdout)
+    }
+
+    func testPartialKeepsTheFirstLayers() throws {
+        let dir = try dataset()
+        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let weights = dir + "/shapes/backup/tiny_final.weights"
+        let p = try CLI.run(["partial", dir + "/tiny.cfg", weights, dir + "/tiny.conv.2", "2"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        // Layers 0 and 1: 8·(3·9) + 8·4 BN/bias floats, 16·(8·9) + 16·4.
+        let expected = 20 + 4 * (8 * 27 + 8 * 4 + 16 * 72 + 16 * 4)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir + "/tiny.conv.2")[.size] as? Int, expected)
+        let resumed = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--weights", dir + "/tiny.conv.2", "--max-batches", "2"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stdout.contains("loaded the first 2 of 4 parameterised layers"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains("starting at iteration 0"), resumed.stdout)
+    }
 }

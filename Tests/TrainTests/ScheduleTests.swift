@@ -55,3 +55,20 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(conv.trainables[0].update[0], 3.6, accuracy: 1e-6)
     }
 }
+
+final class EMATests: XCTestCase {
+    func testEMAAveragesAndApplies() throws {
+        let network = try Network(config: NetworkConfig(text: "[net]\nwidth=1\nheight=1\nchannels=1\n[conv]\nfilters=1\nsize=1\nactivation=linear\n", path: "t.cfg"))
+        try network.prepareForTraining()
+        let conv = try XCTUnwrap(network.layers[0] as? ConvolutionalLayer)
+        conv.weights[0] = 1
+        let ema = ParameterEMA(alpha: 0.5)
+        ema.initialize(from: network)
+        conv.weights[0] = 3
+        ema.update(from: network)   // 0.5·1 + 0.5·3 = 2
+        conv.weights[0] = 5
+        ema.update(from: network)   // 0.5·2 + 0.5·5 = 3.5
+        ema.apply(to: network)
+        XCTAssertEqual(conv.weights[0], 3.5)
+    }
+}
