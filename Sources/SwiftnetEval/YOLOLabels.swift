@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetFormat
 
 /// One line of a YOLO label file.
 public struct YOLOLabel: Sendable, Equatable {
@@ -14,48 +15,38 @@ public struct YOLOLabel: Sendable, Equatable {
     }
 }
 
-/// Parser for YOLO label files (`class x_center y_center width height`, normalized).
-///
-/// darknet's `read_boxes` reads `%d %f %f %f %f` until the first mismatch and silently drops the
-/// rest; this parser is strict instead: every non-blank line must hold exactly one integer class
-/// and four finite numbers, and the class must be below the class count. Values are rounded to
-/// float32 exactly as `%f` does.
+/// YOLO label files for evaluation: the format layer's strict parser (`YOLOLabelFile`), plus a class-range check —
+/// for ground truth a class outside the names file is an error, not a box to drop.
 public enum YOLOLabels {
     /// Parses label text; `path` is used in error messages.
     ///
     /// - Throws: ``EvalError/invalidLabel(path:line:reason:)`` naming the file and 1-based line.
     public static func parse(_ text: String, path: String, classCount: Int) throws -> [YOLOLabel] {
+        let boxes: [LabelBox]
+        do {
+            boxes = try YOLOLabelFile.parse(text, path: path)
+        } catch let SwiftnetError.data(path, line, message) {
+            throw EvalError.invalidLabel(path: path, line: line ?? 0, reason: message)
+        }
         var labels: [YOLOLabel] = []
-        var lineNumber = 0
-        // Unicode scalars, not Characters: Swift treats "\r\n" as one Character.
-        for scalars in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNumber += 1
-            let line = String(scalars)
-            let fields = scalars.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" })
-                .map { String($0) }
-            if fields.isEmpty { continue }
-            guard fields.count == 5 else {
-                throw EvalError.invalidLabel(path: path, line: lineNumber,
-                                             reason: "expected 5 fields 'class x y w h', found \(fields.count): '\(line)'")
+        for box in boxes {
+            guard box.classID < classCount else {
+                throw EvalError.invalidLabel(path: path, line: lineOf(box: labels.count, in: text),
+                                             reason: "class \(box.classID) is out of range 0..<\(classCount)")
             }
-            guard let c = Int(fields[0]) else {
-                throw EvalError.invalidLabel(path: path, line: lineNumber, reason: "class '\(fields[0])' is not an integer")
-            }
-            guard c >= 0, c < classCount else {
-                throw EvalError.invalidLabel(path: path, line: lineNumber,
-                                             reason: "class \(c) is out of range 0..<\(classCount)")
-            }
-            var v = [Float](repeating: 0, count: 4)
-            for k in 0..<4 {
-                guard let x = Float(fields[k + 1]), x.isFinite else {
-                    throw EvalError.invalidLabel(path: path, line: lineNumber,
-                                                 reason: "'\(fields[k + 1])' is not a finite number")
-                }
-                v[k] = x
-            }
-            labels.append(YOLOLabel(classIndex: c, box: RelativeBox(x: v[0], y: v[1], w: v[2], h: v[3])))
+            labels.append(YOLOLabel(classIndex: box.classID, box: RelativeBox(x: box.x, y: box.y, w: box.w, h: box.h)))
         }
         return labels
+    }
+
+    /// The 1-based line of the `index`-th non-blank line.
+    private static func lineOf(box index: Int, in text: String) -> Int {
+        var seen = -1
+        for (n, line) in textLines(text).enumerated() where !line.allSatisfy({ $0 == " " || $0 == "\t" || $0 == "\r" }) {
+            seen += 1
+            if seen == index { return n + 1 }
+        }
+        return 0
     }
 
     /// Reads a label file; returns nil when the file does not exist (darknet: no objects).

@@ -31,30 +31,13 @@ public struct ShapeError: Error {
     public init(_ message: String) { self.message = message }
 }
 
-/// A ground-truth box for detection training, relative to the network input (darknet's truth layout).
-public struct TruthBox: Equatable, Sendable {
-    public var x: Float
-    public var y: Float
-    public var w: Float
-    public var h: Float
-    public var classID: Int
-
-    public init(x: Float, y: Float, w: Float, h: Float, classID: Int) {
-        self.x = x
-        self.y = y
-        self.w = w
-        self.h = h
-        self.classID = classID
-    }
-}
-
-/// Training targets of one forward pass: boxes per image for `[yolo]`, or dense target vectors (`batch × outputs`
+/// Training targets of one forward pass: boxes per image for `[yolo]` (relative to the network input), or dense target vectors (`batch × outputs`
 /// of the loss layer) for `[softmax]` and `[cost]`.
 public struct TrainingTruth {
-    public var boxes: [[TruthBox]]
+    public var boxes: [[LabelBox]]
     public var vectors: [Float]
 
-    public init(boxes: [[TruthBox]] = [], vectors: [Float] = []) {
+    public init(boxes: [[LabelBox]] = [], vectors: [Float] = []) {
         self.boxes = boxes
         self.vectors = vectors
     }

@@ -47,7 +47,7 @@ public final class YoloLayer: Layer, DetectionLayer {
             }
         }
         if ctx.training, let truth = ctx.truth {
-            let boxes = truth.boxes.count == ctx.batch ? truth.boxes : [[TruthBox]](repeating: [], count: ctx.batch)
+            let boxes = truth.boxes.count == ctx.batch ? truth.boxes : [[LabelBox]](repeating: [], count: ctx.batch)
             let stats = YoloLoss.compute(config: config, batch: ctx.batch, width: outputShape.w, height: outputShape.h,
                                          netWidth: ctx.netWidth, netHeight: ctx.netHeight, output: output.pointer,
                                          truths: boxes, delta: delta.pointer)

@@ -2,23 +2,23 @@ import Foundation
 import SwiftnetCore
 import SwiftnetFormat
 
-extension TruthBox {
+extension LabelBox {
     public var box: Box { Box(x: x, y: y, w: w, h: h) }
 
     /// Splits darknet's truth buffer (`net.truth`: per image `maxBoxes` slots of `truthSize` floats
     /// `x, y, w, h, class, track…`) into one box list per image. Each list ends at the first slot whose x is 0,
     /// as in darknet; class ids are truncated toward zero like C's float→int conversion (non-finite ones become −1,
     /// which the loss skips as out of range).
-    public static func images(fromDarknet values: [Float], batch: Int, maxBoxes: Int = 200, truthSize: Int = 6) -> [[TruthBox]] {
+    public static func images(fromDarknet values: [Float], batch: Int, maxBoxes: Int = 200, truthSize: Int = 6) -> [[LabelBox]] {
         precondition(truthSize >= 5 && values.count >= batch * maxBoxes * truthSize, "truth buffer too small")
         return (0..<batch).map { b in
-            var boxes: [TruthBox] = []
+            var boxes: [LabelBox] = []
             for t in 0..<maxBoxes {
                 let s = (b * maxBoxes + t) * truthSize
                 if values[s] == 0 { break }
                 let c = values[s + 4]
                 let classID = c.isFinite && abs(c) < 2e9 ? Int(c) : -1
-                boxes.append(TruthBox(x: values[s], y: values[s + 1], w: values[s + 2], h: values[s + 3], classID: classID))
+                boxes.append(LabelBox(classID: classID, x: values[s], y: values[s + 1], w: values[s + 2], h: values[s + 3]))
             }
             return boxes
         }
@@ -88,7 +88,7 @@ public enum YoloLoss {
     ///
     /// Images are processed in parallel; the result is deterministic.
     public static func compute(config: YoloConfig, batch: Int, width: Int, height: Int, netWidth: Int, netHeight: Int,
-                               output: UnsafePointer<Float>, truths: [[TruthBox]], delta: UnsafeMutablePointer<Float>) -> YoloLossStats {
+                               output: UnsafePointer<Float>, truths: [[LabelBox]], delta: UnsafeMutablePointer<Float>) -> YoloLossStats {
         let plan = Plan(config: config, width: width, height: height, netWidth: netWidth, netHeight: netHeight)
         let stride = plan.imageCount
         delta.update(repeating: 0, count: batch * stride)
@@ -324,8 +324,8 @@ private struct Plan {
                    h: Float(exp(Double(th)) * Double(ah) / Double(netHeight)))
     }
 
-    func process(output o: UnsafePointer<Float>, delta d: UnsafeMutablePointer<Float>, truths: [TruthBox]) -> ImageStats {
-        var list: [TruthBox] = []
+    func process(output o: UnsafePointer<Float>, delta d: UnsafeMutablePointer<Float>, truths: [LabelBox]) -> ImageStats {
+        var list: [LabelBox] = []
         for t in truths {
             if t.x == 0 { break }
             if t.classID >= 0 && t.classID < classes { list.append(t) }
@@ -431,7 +431,7 @@ private struct Plan {
     }
 
     /// darknet's positive sample at column `i`, row `j`, anchor slot `a` (anchor `n`).
-    private func assign(_ truth: TruthBox, slot a: Int, anchor n: Int, i: Int, j: Int,
+    private func assign(_ truth: LabelBox, slot a: Int, anchor n: Int, i: Int, j: Int,
                         _ o: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ stats: inout ImageStats) {
         // darknet indexes `a·HW + j·W + i` without bounds checks: x = 1.0 (i = W) lands on the next row, or on the
         // next anchor slot's first cell from the last row. Beyond this image's slice it would write into another

@@ -77,7 +77,7 @@ public struct TrainingBatch {
     public var height: Int
     /// `images × 3 × height × width` floats.
     public var input: [Float]
-    public var truths: [[TruthBox]]
+    public var truths: [[LabelBox]]
     public var paths: [String]
 }
 
@@ -152,7 +152,7 @@ public final class DetectionLoader {
                              loader: DetectionLoader?) throws -> TrainingBatch {
         let size = 3 * params.width * params.height
         var input = [Float](repeating: 0, count: picks.count * size)
-        var truths: [[TruthBox]] = []
+        var truths: [[LabelBox]] = []
         for (k, path) in picks.enumerated() {
             let resolved = dataset.resolve(path)
             let image = try ImageIO.readRGB(resolved)
@@ -169,7 +169,7 @@ public final class DetectionLoader {
                 DetectionAugment.augment(image: image, boxes: boxes, params: params, rng: &rng,
                                          into: UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<((k + 1) * size)]))
             }
-            truths.append(labels.map { TruthBox(x: $0.x, y: $0.y, w: $0.w, h: $0.h, classID: $0.classID) })
+            truths.append(labels)
         }
         return TrainingBatch(width: params.width, height: params.height, input: input, truths: truths, paths: picks)
     }

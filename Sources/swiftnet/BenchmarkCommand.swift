@@ -104,8 +104,8 @@ struct Benchmark: ParsableCommand {
         for i in 0..<network.input.count { network.input[i] = rng.nextFloat() }
         let classes = network.detectionLayers.last?.classes ?? 1
         let truth = TrainingTruth(boxes: (0..<images).map { _ in
-            (0..<4).map { _ in TruthBox(x: rng.uniform(0.2, 0.8), y: rng.uniform(0.2, 0.8), w: rng.uniform(0.05, 0.4),
-                                        h: rng.uniform(0.05, 0.4), classID: Int(rng.next() % UInt64(classes))) }
+            (0..<4).map { _ in LabelBox(classID: Int(rng.next() % UInt64(classes)), x: rng.uniform(0.2, 0.8), y: rng.uniform(0.2, 0.8),
+                                        w: rng.uniform(0.05, 0.4), h: rng.uniform(0.05, 0.4)) }
         })
         let sgd = SGD(momentum: 0.9, decay: 0.0005)
         func iteration() {

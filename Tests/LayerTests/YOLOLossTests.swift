@@ -58,9 +58,9 @@ final class YOLOLossTests: XCTestCase {
         values.replaceSubrange(0..<6, with: [0.5, 0.5, 0.2, 0.3, 7, 1])
         values.replaceSubrange(12..<18, with: [0.4, 0.4, 0.1, 0.1, 2, 3])  // after the x == 0 slot: hidden
         values.replaceSubrange(24..<30, with: [0.25, 0.75, 0.5, 0.5, 3.9, 0])
-        let truths = TruthBox.images(fromDarknet: values, batch: 2, maxBoxes: 4)
-        XCTAssertEqual(truths[0], [TruthBox(x: 0.5, y: 0.5, w: 0.2, h: 0.3, classID: 7)])
-        XCTAssertEqual(truths[1], [TruthBox(x: 0.25, y: 0.75, w: 0.5, h: 0.5, classID: 3)])
+        let truths = LabelBox.images(fromDarknet: values, batch: 2, maxBoxes: 4)
+        XCTAssertEqual(truths[0], [LabelBox(classID: 7, x: 0.5, y: 0.5, w: 0.2, h: 0.3)])
+        XCTAssertEqual(truths[1], [LabelBox(classID: 3, x: 0.25, y: 0.75, w: 0.5, h: 0.5)])
     }
 
     private func checkCase(_ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -272,7 +272,7 @@ private struct OracleCase {
     let input: [Float]
     let referenceOutput: [Float]
     let referenceDelta: [Float]
-    let truths: [[TruthBox]]
+    let truths: [[LabelBox]]
     let result: [String: Any]
 
     init(name: String) throws {
@@ -292,7 +292,7 @@ private struct OracleCase {
         referenceOutput = try NPY.read(path: "\(directory)/output_2.npy").values
         referenceDelta = try NPY.read(path: "\(directory)/delta_2.npy").values
         let truth = try NPY.read(path: "\(directory)/truth.npy")
-        truths = TruthBox.images(fromDarknet: truth.values, batch: truth.shape[0], maxBoxes: truth.shape[1], truthSize: truth.shape[2])
+        truths = LabelBox.images(fromDarknet: truth.values, batch: truth.shape[0], maxBoxes: truth.shape[1], truthSize: truth.shape[2])
     }
 
     /// `input.npy` through the network's own `[yolo]` layer (built from the case cfg with batch 2).
@@ -449,7 +449,7 @@ private struct TinyLayer {
     var spatial: Int { width * height }
     let logits: [Float]
     let output: [Float]
-    let truth = TruthBox(x: 0.41, y: 0.52, w: 0.3, h: 0.25, classID: 1)
+    let truth = LabelBox(classID: 1, x: 0.41, y: 0.52, w: 0.3, h: 0.25)
     /// Column, row of the truth (float32 x·W, y·H truncated), its best anchor and that anchor-cell's entry 0.
     let assignedCell: (Int, Int)
     let assignedAnchor = 1
