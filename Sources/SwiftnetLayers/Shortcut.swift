@@ -50,26 +50,7 @@ public final class ShortcutLayer: Layer {
     /// darknet pre-normalises weighted shortcuts once for inference, using `max(w, 0.001)` for relu.
     public override func prepareForInference() {
         guard config.weights != .none, config.normalization != .none else { return }
-        let n = config.from.count + 1
-        let groups = config.weights == .perChannel ? inputShape.c : 1
-        let out = Buffer(count: weights.count)
-        for g in 0..<groups {
-            var values = (0..<n).map { weights[$0 * groups + g] }
-            switch config.normalization {
-            case .relu:
-                values = values.map { max($0, 0.001) }
-                let sum = values.reduce(0, +) + 0.0001
-                values = values.map { $0 / sum }
-            case .softmax:
-                let m = values.max() ?? 0
-                let e = values.map { expf($0 - m) }
-                let sum = e.reduce(0, +) + 0.0001
-                values = e.map { $0 / sum }
-            case .none: break
-            }
-            for i in 0..<n { out[i * groups + g] = values[i] }
-        }
-        normalizedWeights = out
+        normalizedWeights = Buffer(effectiveWeights(reluFloor: 0.001))
     }
 
     public override func forward(_ ctx: ForwardContext) {
@@ -120,8 +101,8 @@ public final class ShortcutLayer: Layer {
         if config.weights != .none { _ = weightTrainable }
     }
 
-    /// Effective weights (after normalisation) as a function of the raw ones, and its vector-Jacobian product.
-    private func effectiveWeights() -> [Float] {
+    /// Effective weights after normalisation (relu: `max(w, floor)/Σ`, softmax), laid out like the raw ones.
+    private func effectiveWeights(reluFloor: Float = 0) -> [Float] {
         let n = config.from.count + 1
         let groups = config.weights == .perChannel ? inputShape.c : 1
         var out = [Float](repeating: 0, count: n * groups)
@@ -131,7 +112,7 @@ public final class ShortcutLayer: Layer {
             switch config.normalization {
             case .none: eff = raw
             case .relu:
-                let r = raw.map { max($0, 0) }
+                let r = raw.map { max($0, reluFloor) }
                 let sum = r.reduce(0, +) + 0.0001
                 eff = r.map { $0 / sum }
             case .softmax:
