@@ -22,6 +22,8 @@ public struct TrainOptions {
     public var mapInterval: Int?
     public var width: Int?
     public var height: Int?
+    /// `--set` overrides applied to the cfg.
+    public var overrides: [CfgOverride] = []
 
     public init(cfgPath: String, dataPath: String) {
         self.cfgPath = cfgPath
@@ -76,7 +78,7 @@ public final class Trainer {
     public init(options: TrainOptions, log: @escaping (String) -> Void) throws {
         self.options = options
         self.log = log
-        config = try NetworkConfig(contentsOf: options.cfgPath)
+        config = try NetworkConfig(contentsOf: options.cfgPath, overrides: options.overrides)
         guard let yolo = config.layers.reversed().compactMap({ spec -> YoloConfig? in
             if case .yolo(let y) = spec.config { return y }
             return nil

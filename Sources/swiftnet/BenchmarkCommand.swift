@@ -16,6 +16,7 @@ struct Benchmark: ParsableCommand {
     var weights: String?
 
     @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
 
     @Option(help: "Timed runs after the warm-up.")
     var runs: Int = 10
@@ -48,7 +49,7 @@ struct Benchmark: ParsableCommand {
     func run() throws {
         try reportingErrors {
             configureThreads(threads)
-            let config = try NetworkConfig(contentsOf: cfg)
+            let config = try cfgOptions.load(cfg)
             if train {
                 try benchmarkTraining(config)
                 return

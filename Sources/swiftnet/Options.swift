@@ -17,14 +17,20 @@ struct SizeOptions: ParsableArguments {
     }
 }
 
-/// How cfg diagnostics are treated.
+/// How cfg files are read: overrides and diagnostics.
 struct CfgOptions: ParsableArguments {
     @Flag(help: "Treat unused cfg keys as errors instead of warnings.")
     var strict = false
 
-    /// Parses a cfg, printing (or, with --strict, throwing) its unused-key diagnostics.
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a cfg option: section.key=value, e.g. net.mosaic=0, yolo.iou_loss=giou, 12.filters=64, all.activation=mish (repeatable).", valueName: "section.key=value"))
+    var overrides: [String] = []
+
+    func parsedOverrides() throws -> [CfgOverride] { try overrides.map(CfgOverride.init(parsing:)) }
+
+    /// Parses a cfg with the overrides applied (printing each change), printing (or, with --strict, throwing) its
+    /// unused-key diagnostics.
     func load(_ path: String) throws -> NetworkConfig {
-        let config = try NetworkConfig(contentsOf: path)
+        let config = try NetworkConfig(contentsOf: path, overrides: try parsedOverrides()) { printError("override: \($0)") }
         if let first = config.diagnostics.first, strict {
             throw SwiftnetError.cfg(path: first.path, line: first.line, message: first.message + " (--strict)")
         }

@@ -42,6 +42,7 @@ struct Train: ParsableCommand {
     var seed: UInt64 = 1
 
     @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
 
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -64,6 +65,8 @@ struct Train: ParsableCommand {
             options.mapInterval = mapInterval
             options.width = size.width
             options.height = size.height
+            options.overrides = try cfgOptions.parsedOverrides()
+            _ = try cfgOptions.load(cfg)   // unused-key warnings (errors with --strict) before any compute
             let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
             for line in trainer.describeStart() { print(line) }
             let interrupt = InterruptFlag()

@@ -1,0 +1,83 @@
+/// A `--set section.key=value` override of a cfg option, applied after lexing so that one experiment changes one
+/// thing without a hand-edited copy of the cfg.
+///
+/// `section` is `net`; a layer index (`12`); a section type (`yolo`, `convolutional`/`conv`, …) for every section of
+/// that type; or `all` for every layer section that has the key — where `all.activation=X` replaces only non-linear
+/// activations (not `linear`/`logistic`, which mark heads and CSP transitions).
+public struct CfgOverride: Equatable, Sendable, CustomStringConvertible {
+    public var section: String
+    public var key: String
+    public var value: String
+
+    /// Parses `section.key=value`.
+    public init(parsing text: String) throws {
+        let stripped = String(text.unicodeScalars.filter { !$0.properties.isWhitespace })
+        guard let eq = stripped.firstIndex(of: "="), let dot = stripped[..<eq].firstIndex(of: ".") else {
+            throw SwiftnetError.invalid("--set \(text): expected section.key=value (e.g. net.mosaic=0, yolo.iou_loss=giou, all.activation=mish)")
+        }
+        section = String(stripped[..<dot])
+        key = String(stripped[stripped.index(after: dot)..<eq])
+        value = String(stripped[stripped.index(after: eq)...])
+        guard !section.isEmpty, !key.isEmpty, !value.isEmpty else {
+            throw SwiftnetError.invalid("--set \(text): section, key and value must not be empty")
+        }
+    }
+
+    public var description: String { "\(section).\(key)=\(value)" }
+
+    static let aliases: [String: String] = [
+        "network": "net", "conv": "convolutional", "conn": "connected", "max": "maxpool", "local_avg": "local_avgpool",
+        "avg": "avgpool", "soft": "softmax", "silence": "empty",
+    ]
+
+    static func canonical(_ name: String) -> String { aliases[name] ?? name }
+}
+
+extension CfgDocument {
+    /// Applies overrides in order; returns one line per changed option (`file:line: [section] key: old → new`).
+    /// An override that matches no section is an error.
+    public mutating func apply(_ overrides: [CfgOverride]) throws -> [String] {
+        var log: [String] = []
+        for o in overrides {
+            var matched = false
+            for s in sections.indices {
+                let layerIndex = s - 1
+                let name = CfgOverride.canonical(sections[s].name)
+                let target = CfgOverride.canonical(o.section)
+                let selects: Bool
+                switch target {
+                case "net": selects = s == 0
+                case "all": selects = s > 0 && sections[s].options.contains { $0.key == o.key }
+                default:
+                    if let index = Int(o.section) { selects = layerIndex == index } else { selects = s > 0 && name == target }
+                }
+                guard selects else { continue }
+                if let k = sections[s].options.firstIndex(where: { $0.key == o.key }) {
+                    let old = sections[s].options[k].value
+                    if target == "all" && o.key == "activation" && (old == "linear" || old == "logistic") { continue }
+                    matched = true
+                    guard old != o.value else { continue }
+                    sections[s].options[k].value = o.value
+                    log.append("\(path):\(sections[s].options[k].line): [\(sections[s].name)] \(o.key): \(old) → \(o.value) (--set \(o))")
+                } else {
+                    matched = true
+                    sections[s].options.append(CfgOption(key: o.key, value: o.value, line: sections[s].line))
+                    log.append("\(path):\(sections[s].line): [\(sections[s].name)] \(o.key) = \(o.value) added (--set \(o))")
+                }
+            }
+            guard matched else {
+                throw SwiftnetError.invalid("--set \(o): no section of \(path) matches '\(o.section)'")
+            }
+        }
+        return log
+    }
+}
+
+extension NetworkConfig {
+    /// Parses a cfg file with overrides applied; `log` receives one line per changed option.
+    public init(contentsOf path: String, overrides: [CfgOverride], log: (String) -> Void = { _ in }) throws {
+        var document = try CfgDocument(contentsOf: path)
+        for line in try document.apply(overrides) { log(line) }
+        try self.init(document: document)
+    }
+}

@@ -1,0 +1,62 @@
+import SwiftnetFormat
+import XCTest
+
+final class CfgOverrideTests: XCTestCase {
+    let text = """
+    [net]
+    width=32
+    height=32
+    channels=3
+    mosaic=1
+    [convolutional]
+    filters=8
+    activation=leaky
+    [conv]
+    filters=8
+    activation=linear
+    [convolutional]
+    filters=21
+    activation=logistic
+    [yolo]
+    classes=2
+    mask=0,1,2
+    num=3
+    """
+
+    func apply(_ overrides: [String]) throws -> (NetworkConfig, [String]) {
+        var document = try CfgDocument(text: text, path: "t.cfg")
+        let log = try document.apply(overrides.map(CfgOverride.init(parsing:)))
+        return (try NetworkConfig(document: document), log)
+    }
+
+    func testNetTypeIndexAndAll() throws {
+        let (config, log) = try apply(["net.mosaic=0", "yolo.iou_loss=giou", "1.filters=16", "all.activation=mish"])
+        XCTAssertFalse(config.net.mosaic)
+        guard case .yolo(let y) = config.layers[3].config, case .convolutional(let c0) = config.layers[0].config,
+              case .convolutional(let c1) = config.layers[1].config, case .convolutional(let c2) = config.layers[2].config else {
+            return XCTFail()
+        }
+        XCTAssertEqual(y.iouLoss, .giou, "a missing key is added")
+        XCTAssertEqual(c1.filters, 16, "by layer index (the [conv] alias)")
+        XCTAssertEqual(c0.activation, .mish)
+        XCTAssertEqual(c1.activation, .linear, "all.activation keeps linear")
+        XCTAssertEqual(c2.activation, .logistic, "and logistic")
+        XCTAssertEqual(log.first, "t.cfg:5: [net] mosaic: 1 → 0 (--set net.mosaic=0)")
+        XCTAssertEqual(log.count, 4)
+    }
+
+    func testTypeMatchesAliases() throws {
+        let (config, _) = try apply(["convolutional.filters=4"])
+        let filters = config.layers.compactMap { spec -> Int? in
+            if case .convolutional(let c) = spec.config { return c.filters }
+            return nil
+        }
+        XCTAssertEqual(filters, [4, 4, 4])
+    }
+
+    func testErrors() {
+        XCTAssertThrowsError(try CfgOverride(parsing: "mosaic=0")) { XCTAssertTrue("\($0)".contains("expected section.key=value")) }
+        XCTAssertThrowsError(try apply(["lstm.x=1"])) { XCTAssertTrue("\($0)".contains("no section of t.cfg matches 'lstm'")) }
+        XCTAssertThrowsError(try apply(["7.filters=1"]))
+    }
+}
