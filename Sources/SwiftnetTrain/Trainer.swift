@@ -24,6 +24,8 @@ public struct TrainOptions {
     public var height: Int?
     /// `--set` overrides applied to the cfg.
     public var overrides: [CfgOverride] = []
+    /// Train on the images that pass `check-data`, listing the others, instead of refusing the dataset.
+    public var skipBad = false
 
     public init(cfgPath: String, dataPath: String) {
         self.cfgPath = cfgPath
@@ -91,7 +93,26 @@ public final class Trainer {
                 throw SwiftnetError.cfg(path: options.cfgPath, line: spec.line, message: "[yolo] has classes=\(y.classes) but the last [yolo] has classes=\(yolo.classes)")
             }
         }
-        dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: yolo.classes, cfgPath: options.cfgPath)
+        var dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: yolo.classes, cfgPath: options.cfgPath)
+        let check = DataCheck.check(images: dataset.trainPaths, classes: dataset.classes, resolve: dataset.resolve)
+        if !check.errors.isEmpty {
+            let listed = check.errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+            let more = check.errors.count > 20 ? "\n  … and \(check.errors.count - 20) more (swiftnet check-data --data \(options.dataPath))" : ""
+            guard options.skipBad else {
+                throw SwiftnetError.data(path: options.dataPath, line: nil, message:
+                    "the training data has \(check.errors.count) errors in \(check.badImages.count) images; fix them or pass --skip-bad:\n\(listed)\(more)")
+            }
+            let bad = check.badImages
+            dataset.trainPaths.removeAll { bad.contains($0) }
+            log("skipping \(bad.count) images with errors (--skip-bad):\n\(listed)\(more)")
+            guard !dataset.trainPaths.isEmpty else {
+                throw SwiftnetError.data(path: options.dataPath, line: nil, message: "no training image is left after skipping the bad ones")
+            }
+        }
+        if check.backgroundImages > 0 {
+            log("\(check.backgroundImages) training images have no objects (missing or empty label files): used as background")
+        }
+        self.dataset = dataset
         guard config.net.channels == 3 else {
             throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "detector training needs channels=3")
         }

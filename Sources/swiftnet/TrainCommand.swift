@@ -38,6 +38,9 @@ struct Train: ParsableCommand {
     @Option(help: "Train this many iterations in total (overrides max_batches).")
     var maxBatches: Int?
 
+    @Flag(help: "Skip (and list) training images that check-data finds errors in, instead of refusing the dataset.")
+    var skipBad = false
+
     @Option(help: "Seed for initialisation, sampling and augmentation.")
     var seed: UInt64 = 1
 
@@ -61,6 +64,7 @@ struct Train: ParsableCommand {
             options.clear = clear
             options.maxBatches = maxBatches
             options.seed = seed
+            options.skipBad = skipBad
             options.map = map
             options.mapInterval = mapInterval
             options.width = size.width

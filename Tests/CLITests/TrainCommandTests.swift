@@ -228,4 +228,56 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("loaded the first 2 of 4 parameterised layers"), resumed.stdout)
         XCTAssertTrue(resumed.stdout.contains("starting at iteration 0"), resumed.stdout)
     }
+
+    func testCheckDataListsEveryKindOfErrorAndSkipBadTrains() throws {
+        let dir = try dataset()
+        let root = dir + "/shapes/"
+        let trainList = try String(contentsOfFile: root + "train.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        // Paths in the list start with the dataset folder as it was given; make them absolute here.
+        let images = trainList.prefix(8).map { dir + "/" + $0.dropFirst(dir.hasPrefix("/") ? dir.count + 1 : 0) }
+        func labelPath(_ image: String) -> String { (image as NSString).deletingPathExtension + ".txt" }
+        func resolved(_ p: String) -> String { p.hasPrefix("/") ? p : dir + "/" + p }
+        let imagePaths = trainList.prefix(8).map(resolved)
+        try "not an image".write(toFile: imagePaths[0], atomically: true, encoding: .utf8)
+        try "9 0.5 0.5 0.1 0.1\n".write(toFile: labelPath(imagePaths[1]), atomically: true, encoding: .utf8)
+        try "0 1.5 0.5 0.1 0.1\n".write(toFile: labelPath(imagePaths[2]), atomically: true, encoding: .utf8)
+        try "0 0.5 0.5 0 0.1\n".write(toFile: labelPath(imagePaths[3]), atomically: true, encoding: .utf8)
+        let dup = try String(contentsOfFile: labelPath(imagePaths[4]), encoding: .utf8).split(separator: "\n")[0]
+        try "\(dup)\n\(dup)\n".write(toFile: labelPath(imagePaths[4]), atomically: true, encoding: .utf8)
+        try "0 0.5 x 0.1 0.1\n".write(toFile: labelPath(imagePaths[5]), atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: labelPath(imagePaths[6]))
+        try "".write(toFile: labelPath(imagePaths[7]), atomically: true, encoding: .utf8)
+        let missing = root + "images/nope.jpg"
+        try (trainList.joined(separator: "\n") + "\n" + missing + "\n").write(toFile: root + "train.txt", atomically: true, encoding: .utf8)
+        _ = images
+
+        let r = try CLI.run(["check-data", "--data", root + "shapes.data", "--train-only"])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        let expected = [
+            "error: \(imagePaths[0]): not a JPEG or PNG image",
+            "error: \(labelPath(imagePaths[1])):1: class 9 is out of range 0..<5",
+            "error: \(labelPath(imagePaths[2])):1: box 1.5 0.5 0.1 0.1 is outside [0, 1]",
+            "error: \(labelPath(imagePaths[3])):1: box has zero size",
+            "error: \(labelPath(imagePaths[4])):2: repeats line 1",
+            "error: \(labelPath(imagePaths[5])):1: '",
+            "error: \(missing): image does not exist",
+            "warning: \(labelPath(imagePaths[6])): no label file",
+            "warning: \(labelPath(imagePaths[7])): empty label file",
+        ]
+        for line in expected { XCTAssertTrue(r.stdout.contains(line), "missing '\(line)' in:\n\(r.stdout)") }
+        XCTAssertTrue(r.stdout.contains("7 errors in 7 images, 2 warnings"), r.stdout)
+
+        let json = try CLI.run(["check-data", "--data", root + "shapes.data", "--train-only", "--json"])
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["errors"] as? [Any])?.count, 7)
+        XCTAssertEqual(object["bad_images"] as? Int, 7)
+
+        let refused = try CLI.run(["train", dir + "/tiny.cfg", "--data", root + "shapes.data", "--max-batches", "2"])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("the training data has 7 errors in 7 images; fix them or pass --skip-bad"), refused.stderr)
+        let skipped = try CLI.run(["train", dir + "/tiny.cfg", "--data", root + "shapes.data", "--max-batches", "2", "--skip-bad"])
+        XCTAssertEqual(skipped.status, 0, skipped.stderr)
+        XCTAssertTrue(skipped.stdout.contains("skipping 7 images with errors (--skip-bad)"), skipped.stdout)
+        XCTAssertTrue(skipped.stdout.contains(missing), skipped.stdout)
+    }
 }

@@ -1,0 +1,193 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetData
+import SwiftnetEval
+import SwiftnetFormat
+
+/// One problem found in a dataset, with the file (and line) it concerns.
+public struct DataIssue: Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable, CaseIterable {
+        case missingImage = "missing_image"
+        case unreadableImage = "unreadable_image"
+        case malformedLabel = "malformed_label"
+        case classOutOfRange = "class_out_of_range"
+        case boxOutOfRange = "box_out_of_range"
+        case zeroSizeBox = "zero_size_box"
+        case duplicateLine = "duplicate_line"
+        case missingLabelFile = "missing_label_file"
+        case emptyLabelFile = "empty_label_file"
+        case boxExtendsOutside = "box_extends_outside"
+    }
+
+    public var kind: Kind
+    public var file: String
+    public var line: Int?
+    public var message: String
+    /// The image this issue belongs to (the training sample to skip).
+    public var image: String
+
+    /// Problems that make a sample unusable; the others are reported as warnings.
+    public var isError: Bool {
+        switch kind {
+        case .missingLabelFile, .emptyLabelFile, .boxExtendsOutside: return false
+        default: return true
+        }
+    }
+
+    public var description: String {
+        (line.map { "\(file):\($0): " } ?? "\(file): ") + message
+    }
+}
+
+/// The result of checking a dataset's image lists and labels before training.
+public struct DataCheckReport: Sendable {
+    public var images = 0
+    public var objects = 0
+    public var backgroundImages = 0
+    public var issues: [DataIssue] = []
+
+    public var errors: [DataIssue] { issues.filter(\.isError) }
+    public var warnings: [DataIssue] { issues.filter { !$0.isError } }
+    /// Images with at least one error.
+    public var badImages: Set<String> { Set(errors.map(\.image)) }
+
+    /// A readable report: counts, then every error and warning with its file and line.
+    public func text() -> String {
+        var lines = ["\(images) images, \(objects) objects, \(backgroundImages) background images (no label file or an empty one)"]
+        lines.append("\(errors.count) errors in \(badImages.count) images, \(warnings.count) warnings")
+        for kind in DataIssue.Kind.allCases {
+            let n = issues.filter { $0.kind == kind }.count
+            if n > 0 { lines.append("  \(kind.rawValue): \(n)") }
+        }
+        lines += errors.map { "error: \($0)" }
+        lines += warnings.map { "warning: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The report as JSON.
+    public func json() -> String {
+        func escape(_ s: String) -> String {
+            var out = ""
+            for ch in s.unicodeScalars {
+                switch ch {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
+                }
+            }
+            return out
+        }
+        func entries(_ list: [DataIssue]) -> String {
+            list.map { i in
+                "{\"kind\":\"\(i.kind.rawValue)\",\"file\":\"\(escape(i.file))\",\"line\":\(i.line.map(String.init) ?? "null"),\"image\":\"\(escape(i.image))\",\"message\":\"\(escape(i.message))\"}"
+            }.joined(separator: ",\n    ")
+        }
+        return """
+        {
+          "images": \(images),
+          "objects": \(objects),
+          "background_images": \(backgroundImages),
+          "bad_images": \(badImages.count),
+          "errors": [
+            \(entries(errors))
+          ],
+          "warnings": [
+            \(entries(warnings))
+          ]
+        }
+
+        """
+    }
+}
+
+/// `swiftnet check-data`: every image decodes, every label line is `class x y w h` with a known class and a box
+/// inside the image, no line is repeated; missing or empty label files are background images (warnings).
+public enum DataCheck {
+    /// Checks the given image paths (`resolve` maps list entries to files) against `classes`.
+    public static func check(images paths: [String], classes: Int, resolve: (String) -> String) -> DataCheckReport {
+        var perImage = [([DataIssue], Int, Bool)](repeating: ([], 0, false), count: paths.count)
+        perImage.withUnsafeMutableBufferPointer { results in
+            let out = results.baseAddress!
+            Parallel.tasks(paths.count) { k, _ in
+                out[k] = checkImage(paths[k], resolved: resolve(paths[k]), classes: classes)
+            }
+        }
+        var report = DataCheckReport()
+        report.images = paths.count
+        for (issues, objects, background) in perImage {
+            report.issues += issues
+            report.objects += objects
+            if background { report.backgroundImages += 1 }
+        }
+        return report
+    }
+
+    static func checkImage(_ path: String, resolved: String, classes: Int) -> ([DataIssue], Int, Bool) {
+        var issues: [DataIssue] = []
+        func add(_ kind: DataIssue.Kind, _ file: String, _ line: Int?, _ message: String) {
+            issues.append(DataIssue(kind: kind, file: file, line: line, message: message, image: path))
+        }
+        if !FileManager.default.fileExists(atPath: resolved) {
+            add(.missingImage, resolved, nil, "image does not exist")
+            return (issues, 0, false)
+        } else {
+            do { _ = try ImageIO.readRGB(resolved) } catch let error as SwiftnetError {
+                if case let .image(_, message) = error { add(.unreadableImage, resolved, nil, message) } else { add(.unreadableImage, resolved, nil, "\(error)") }
+            } catch {
+                add(.unreadableImage, resolved, nil, "\(error)")
+            }
+        }
+        guard let labelPath = PathRules.labelPath(forImage: resolved) else {
+            add(.missingLabelFile, resolved, nil, "no label file can be derived from this image name (supported: .jpg .jpeg .png .bmp .ppm .tiff)")
+            return (issues, 0, true)
+        }
+        guard let text = FileManager.default.contents(atPath: labelPath).map({ String(decoding: $0, as: UTF8.self) }) else {
+            add(.missingLabelFile, labelPath, nil, "no label file: \(path) is a background image")
+            return (issues, 0, true)
+        }
+        var objects = 0
+        var seen: [String: Int] = [:]
+        for (n, raw) in textLines(text).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let number = n + 1
+            if let first = seen[line] {
+                add(.duplicateLine, labelPath, number, "repeats line \(first): '\(line)'")
+                continue
+            }
+            seen[line] = number
+            let boxes: [LabelBox]
+            do { boxes = try YOLOLabelFile.parse(line, path: labelPath) } catch let SwiftnetError.data(_, _, message) {
+                add(.malformedLabel, labelPath, number, message)
+                continue
+            } catch {
+                add(.malformedLabel, labelPath, number, "\(error)")
+                continue
+            }
+            guard let box = boxes.first else { continue }
+            if box.classID >= classes {
+                add(.classOutOfRange, labelPath, number, "class \(box.classID) is out of range 0..<\(classes)")
+                continue
+            }
+            if box.w <= 0 || box.h <= 0 {
+                add(.zeroSizeBox, labelPath, number, "box has zero size (w=\(box.w), h=\(box.h))")
+                continue
+            }
+            if !(box.x > 0 && box.x < 1 && box.y > 0 && box.y < 1) || box.w > 1 || box.h > 1 {
+                add(.boxOutOfRange, labelPath, number, "box \(box.x) \(box.y) \(box.w) \(box.h) is outside [0, 1] (centre in (0, 1), size ≤ 1 expected)")
+                continue
+            }
+            let slack: Float = 0.005
+            if box.x - box.w / 2 < -slack || box.x + box.w / 2 > 1 + slack || box.y - box.h / 2 < -slack || box.y + box.h / 2 > 1 + slack {
+                add(.boxExtendsOutside, labelPath, number, "box extends past the image border (it will be clipped)")
+            }
+            objects += 1
+        }
+        if objects == 0 && issues.allSatisfy({ !$0.isError }) {
+            add(.emptyLabelFile, labelPath, nil, "empty label file: \(path) is a background image")
+            return (issues, 0, true)
+        }
+        return (issues, objects, false)
+    }
+}
