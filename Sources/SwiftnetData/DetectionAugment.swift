@@ -2,7 +2,8 @@ import SwiftnetCore
 import SwiftnetFormat
 
 /// The augmentation knobs of a detection cfg (spec §5.3): `[net]` flip/hue/saturation/exposure/letter_box/blur/
-/// gaussian_noise, the last `[yolo]`'s jitter/resize/max/classes, and the current network size.
+/// gaussian_noise/mixup/cutmix/mosaic/mosaic_bound, the last `[yolo]`'s jitter/resize/max/classes, and the current
+/// network size.
 public struct AugmentParameters: Equatable, Sendable {
     /// Network input width and height (the size of the augmented image; changes with multi-scale training).
     public var width: Int
@@ -19,20 +20,27 @@ public struct AugmentParameters: Equatable, Sendable {
     public var exposure: Float
     /// `[net] letter_box`: grow the crop to the network's aspect ratio (padding with the image's mean colour).
     public var letterBox: Bool
-    /// `[net] blur`. Its random mode is drawn (so seeds stay stable once blur is implemented), but no blur is
-    /// applied yet.
+    /// `[net] blur`: per image a random mode — none, background blur (17×17 Gaussian outside the truth boxes), or
+    /// this level (a whole-image Gaussian of kernel `2·(blur/2)+1`; `blur=1` means background blur in both modes).
     public var blur: Int
-    /// `[net] gaussian_noise`. Its coin is drawn, but no noise is added yet.
+    /// `[net] gaussian_noise`: with probability ½ per image, non-negative Gaussian noise of σ = min(value, 127).
     public var gaussianNoise: Int
     /// `[yolo] max`: boxes kept per image (after the random permutation, before filtering).
     public var maxBoxes: Int
     /// `[yolo] classes`: boxes with a class id at or above it are dropped.
     public var classes: Int
+    /// `[net] mixup`, `cutmix`, `mosaic`: combined into darknet's mixing code (``mixingCode``, spec §1.5).
+    public var mixup: Int
+    public var cutmix: Bool
+    public var mosaic: Bool
+    /// `[net] mosaic_bound`: clip mosaic boxes to their own quadrant instead of only to the canvas.
+    public var mosaicBound: Bool
 
     /// Creates parameters; the defaults are darknet's cfg defaults.
     public init(width: Int, height: Int, classes: Int, jitter: Float = 0.2, resize: Float = 1, flip: Bool = true,
                 hue: Float = 0, saturation: Float = 1, exposure: Float = 1, letterBox: Bool = false,
-                blur: Int = 0, gaussianNoise: Int = 0, maxBoxes: Int = 200) {
+                blur: Int = 0, gaussianNoise: Int = 0, maxBoxes: Int = 200, mixup: Int = 0, cutmix: Bool = false,
+                mosaic: Bool = false, mosaicBound: Bool = false) {
         self.width = width
         self.height = height
         self.classes = classes
@@ -46,6 +54,10 @@ public struct AugmentParameters: Equatable, Sendable {
         self.blur = blur
         self.gaussianNoise = gaussianNoise
         self.maxBoxes = maxBoxes
+        self.mixup = mixup
+        self.cutmix = cutmix
+        self.mosaic = mosaic
+        self.mosaicBound = mosaicBound
     }
 
     /// Takes the knobs from the `[net]` section and the last `[yolo]` layer, at the cfg's network size.
@@ -53,7 +65,8 @@ public struct AugmentParameters: Equatable, Sendable {
         self.init(width: net.width, height: net.height, classes: yolo.classes, jitter: yolo.jitter,
                   resize: yolo.resize, flip: net.flip, hue: net.hue, saturation: net.saturation,
                   exposure: net.exposure, letterBox: net.letterBox, blur: net.blur,
-                  gaussianNoise: net.gaussianNoise, maxBoxes: yolo.maxBoxes)
+                  gaussianNoise: net.gaussianNoise, maxBoxes: yolo.maxBoxes, mixup: net.mixup, cutmix: net.cutmix,
+                  mosaic: net.mosaic, mosaicBound: net.mosaicBound)
     }
 
     /// Takes the knobs from a parsed cfg: `[net]` and its last `[yolo]` layer.
@@ -69,8 +82,36 @@ public struct AugmentParameters: Equatable, Sendable {
         self.init(net: network.net, lastYolo: yolo)
     }
 
-    /// Checks the values augmentation relies on (positive sizes and resize, finite ranges).
+    /// darknet's mixing code (spec §1.5): mosaic∧cutmix → 4, cutmix → 2, mosaic → 3, else the `mixup` value.
+    public var mixingCode: Int { MixingCode.combine(mixup: mixup, cutmix: cutmix, mosaic: mosaic) }
+
+    /// The batch mixing a detection training run uses when the per-call coin allows it (spec §5.3 step 1): code 1
+    /// MixUp, 3 and 4 Mosaic, 2 CutMix — **a swiftnet extension**: darknet disables `cutmix=1` for detection with
+    /// the message `cutmix=1 - isn't supported for Detector`, swiftnet pastes a rectangle from a second image
+    /// (``DetectionBatchAugment``).
+    ///
+    /// - Throws: ``SwiftnetError/invalid(_:)`` for mosaic together with `letter_box=1` (fatal in darknet too) and
+    ///   for a mixing code outside 0…4.
+    public func detectionMixing() throws -> DetectionMixing {
+        switch mixingCode {
+        case 0: return .none
+        case 1: return .mixup
+        case 2: return .cutmix
+        case 3, 4:
+            guard !letterBox else { throw SwiftnetError.invalid(Self.mosaicLetterBoxMessage) }
+            return .mosaic
+        default:
+            throw SwiftnetError.invalid("mixup=\(mixup) is not a mixing mode (0 off, 1 MixUp, or use cutmix=1 / mosaic=1)")
+        }
+    }
+
+    static let mosaicLetterBoxMessage = "mosaic=1 together with letter_box=1 is not supported (darknet: \"Combination: letter_box=1 & mosaic=1 - isn't supported\"); set one of them to 0"
+
+    /// Checks the values augmentation relies on (positive sizes and resize, finite ranges, a valid mixing mode —
+    /// mosaic with `letter_box=1` is rejected, as darknet rejects it).
     public func validate() throws {
+        _ = try detectionMixing()
+        guard blur >= 0, gaussianNoise >= 0 else { throw SwiftnetError.invalid("blur and gaussian_noise must be ≥ 0") }
         guard width > 0, height > 0 else { throw SwiftnetError.invalid("augmentation needs a positive network size (got \(width)×\(height))") }
         guard classes > 0 else { throw SwiftnetError.invalid("augmentation needs classes ≥ 1 (got \(classes))") }
         guard jitter.isFinite, jitter >= 0 else { throw SwiftnetError.invalid("jitter=\(jitter) must be a finite number ≥ 0") }
@@ -95,9 +136,9 @@ public struct AugmentPlan: Equatable, Sendable {
     public var dhue: Float
     public var dsat: Float
     public var dexp: Float
-    /// darknet's blur mode draw (0 none, 1 background, 2 whole image); not applied yet.
+    /// darknet's blur mode draw (0 none, 1 background blur, 2 the cfg's blur level); see ``blurLevel(_:)``.
     public var blurMode: Int
-    /// darknet's gaussian-noise coin; not applied yet.
+    /// darknet's gaussian-noise coin.
     public var gaussianNoise: Bool
     /// The original image size the offsets refer to.
     public var imageWidth: Int
@@ -125,18 +166,29 @@ public struct AugmentPlan: Equatable, Sendable {
     public var cropHeight: Int { imageHeight - ptop - pbot }
     /// Whether the HSV stage runs (darknet skips it when all three factors are neutral).
     public var adjustsColour: Bool { dsat != 1 || dexp != 1 || dhue != 0 }
+
+    /// The blur level of this image for the cfg value `blur`: 0 none, 1 background blur, b > 1 whole-image blur
+    /// (before the reduction by the smallest box, ``DetectionAugment/effectiveBlur(level:labels:width:height:)``).
+    public func blurLevel(_ blur: Int) -> Int {
+        switch blurMode {
+        case 0: return 0
+        case 1: return 1
+        default: return blur
+        }
+    }
 }
 
-/// darknet's detection training augmentation without mosaic/MixUp (`data.c:load_data_detection`,
+/// darknet's per-image detection training augmentation (`data.c:load_data_detection`,
 /// `image_opencv.cpp:image_data_augmentation`, OpenCV build; spec §5.3 step 3 and the truth filtering of §5.1).
+/// Batch mixing (MixUp, CutMix, Mosaic) builds on it in ``DetectionBatchAugment``.
 public enum DetectionAugment {
     /// Augments one image and its labels: random crop (jitter/resize/letter_box, outside filled with the image's
-    /// mean colour), INTER_LINEAR resize to the network size, random flip, OpenCV 8-bit HSV jitter, `/255` to
-    /// float CHW; the labels follow the crop and flip and pass darknet's truth filtering.
+    /// mean colour), INTER_LINEAR resize to the network size, random flip, OpenCV 8-bit HSV jitter, random blur and
+    /// Gaussian noise, `/255` to float CHW; the labels follow the crop and flip and pass darknet's truth filtering.
     ///
-    /// All randomness comes from `rng`, in a fixed order (crop and colour draws, then the box permutation), so a
-    /// seed reproduces a sample. The output always has 3 channels (networks with `channels=1` are not handled);
-    /// `blur` and `gaussian_noise` are drawn but not applied.
+    /// All randomness comes from `rng`, in a fixed order (crop and colour draws, then the box permutation, then
+    /// the noise), so a seed reproduces a sample. The output always has 3 channels (networks with `channels=1`
+    /// are not handled). The mixing options of `params` are ignored here.
     public static func augment(image: RGBImage, boxes: [LabelBox], params: AugmentParameters,
                                rng: inout SeededRandom) -> (Image, [LabelBox]) {
         let count = params.width * params.height * 3
@@ -153,10 +205,54 @@ public enum DetectionAugment {
     /// e.g. one slot of a batch tensor), returning the labels.
     public static func augment(image: RGBImage, boxes: [LabelBox], params: AugmentParameters,
                                rng: inout SeededRandom, into output: UnsafeMutableBufferPointer<Float>) -> [LabelBox] {
-        let plan = drawPlan(imageWidth: image.width, imageHeight: image.height, params: params, rng: &rng)
+        precondition(output.count >= 3 * params.width * params.height, "output buffer too small")
+        let pass = augmentPass(image: image, boxes: boxes, params: params, mosaicSlot: nil, rng: &rng)
+        pass.pixels.withUnsafeBufferPointer {
+            AugmentPixels.toPlanarFloat($0.baseAddress!, pixels: params.width * params.height, into: output.baseAddress!)
+        }
+        return pass.labels
+    }
+
+    /// One augmented image as 8-bit interleaved RGB at the network size, with its labels and the plan it used.
+    struct Pass {
+        var pixels: [UInt8]
+        var labels: [LabelBox]
+        var plan: AugmentPlan
+    }
+
+    /// The whole per-image pipeline on bytes: plan (with the mosaic push when `mosaicSlot` is set), truth, crop and
+    /// resize, flip, HSV, blur, noise.
+    static func augmentPass(image: RGBImage, boxes: [LabelBox], params: AugmentParameters, mosaicSlot: Int?,
+                            rng: inout SeededRandom) -> Pass {
+        let plan = drawPlan(imageWidth: image.width, imageHeight: image.height, params: params, mosaicSlot: mosaicSlot, rng: &rng)
         let labels = fillTruth(boxes, plan: plan, imageWidth: image.width, imageHeight: image.height, params: params, rng: &rng)
-        render(image: image, plan: plan, width: params.width, height: params.height, into: output)
-        return labels
+        let w = params.width, h = params.height
+        var pixels = [UInt8](unsafeUninitializedCapacity: w * h * 3) { $1 = w * h * 3 }   // fully written by the resize
+        pixels.withUnsafeMutableBufferPointer { dst in
+            renderBytes(image: image, plan: plan, width: w, height: h, into: dst.baseAddress!)
+            let level = effectiveBlur(level: plan.blurLevel(params.blur), labels: labels, width: w, height: h)
+            if level == 1 {
+                AugmentFilters.backgroundBlur(dst.baseAddress!, width: w, height: h, keeping: labels)
+            } else if level > 1 {
+                AugmentFilters.gaussianBlur(dst.baseAddress!, width: w, height: h, kernel: 2 * (level / 2) + 1)
+            }
+            if plan.gaussianNoise {
+                AugmentFilters.addGaussianNoise(dst.baseAddress!, count: w * h * 3, sigma: min(params.gaussianNoise, 127), rng: &rng)
+            }
+        }
+        return Pass(pixels: pixels, labels: labels, plan: plan)
+    }
+
+    /// The blur actually applied for a drawn `level` (``AugmentPlan/blurLevel(_:)``): darknet lowers a level above
+    /// 1 to `min_box_side/8` (in network pixels, int division) when that is smaller, so small objects stay
+    /// recognisable. A level lowered to 1 becomes the background blur and one lowered to 0 none — darknet's quirk,
+    /// kept. Without labels the level is not lowered.
+    public static func effectiveBlur(level: Int, labels: [LabelBox], width: Int, height: Int) -> Int {
+        guard level > 1, !labels.isEmpty else { return level }
+        var side = Float.greatestFiniteMagnitude
+        for b in labels { side = min(side, b.w * Float(width), b.h * Float(height)) }
+        let reduced = truncated(side) / 8
+        return reduced < level ? reduced : level
     }
 
     // MARK: - Random choices
@@ -164,6 +260,15 @@ public enum DetectionAugment {
     /// Draws the crop, flip and colour factors for an `ow`×`oh` image, as darknet does (in its order):
     /// `resize_r1, resize_r2, r1…r4`, flip, `dhue`, `dsat`, `dexp`, blur mode, noise coin.
     public static func drawPlan(imageWidth ow: Int, imageHeight oh: Int, params: AugmentParameters,
+                                rng: inout SeededRandom) -> AugmentPlan {
+        drawPlan(imageWidth: ow, imageHeight: oh, params: params, mosaicSlot: nil, rng: &rng)
+    }
+
+    /// ``drawPlan(imageWidth:imageHeight:params:rng:)`` for mosaic pass `mosaicSlot` (0 top-left, 1 top-right,
+    /// 2 bottom-left, 3 bottom-right): with probability ½ (one more draw) the crop is pushed against one corner —
+    /// the whole horizontal and vertical crop margin moved to the side facing the mosaic centre, mirrored when
+    /// flipped (spec §5.3).
+    public static func drawPlan(imageWidth ow: Int, imageHeight oh: Int, params: AugmentParameters, mosaicSlot: Int?,
                                 rng: inout SeededRandom) -> AugmentPlan {
         let fow = Float(ow), foh = Float(oh)
         let dw = truncated(fow * params.jitter)
@@ -210,6 +315,14 @@ public enum DetectionAugment {
                 pleft = truncated(Float(pleft) - deltaW)
                 pright = truncated(Float(pright) - deltaW)
             }
+        }
+
+        if let slot = mosaicSlot, rng.randomBit() {
+            // Slots 0/2 (left column) zero pleft, 1/3 zero pright; flipping mirrors the horizontal choice. Slots
+            // 0/1 (top row) zero ptop, 2/3 zero pbot.
+            let zeroLeft = (slot % 2 == 0) != flip
+            if zeroLeft { pright += pleft; pleft = 0 } else { pleft += pright; pright = 0 }
+            if slot < 2 { pbot += ptop; ptop = 0 } else { ptop += pbot; pbot = 0 }
         }
 
         // An empty crop (possible with large jitter/resize) falls back to the whole image (spec §5.3).
@@ -276,31 +389,35 @@ public enum DetectionAugment {
 
     // MARK: - Pixels
 
-    /// The pixel half: crop (mean-colour fill outside the image), INTER_LINEAR resize to `width`×`height`, flip,
-    /// HSV jitter when the plan's factors are not neutral, then `/255` into planar float CHW (`output` holds
-    /// `3·width·height` floats).
+    /// The pixel half without blur and noise (which need the labels and more random draws): crop (mean-colour fill
+    /// outside the image), INTER_LINEAR resize to `width`×`height`, flip, HSV jitter when the plan's factors are not
+    /// neutral, then `/255` into planar float CHW (`output` holds `3·width·height` floats).
     public static func render(image: RGBImage, plan: AugmentPlan, width: Int, height: Int,
                               into output: UnsafeMutableBufferPointer<Float>) {
-        precondition(image.width == plan.imageWidth && image.height == plan.imageHeight, "plan drawn for another image size")
         precondition(output.count >= 3 * width * height, "output buffer too small")
-        let crop = PixelRect(x: plan.pleft, y: plan.ptop, width: plan.cropWidth, height: plan.cropHeight)
         var sized = [UInt8](unsafeUninitializedCapacity: width * height * 3) { $1 = width * height * 3 }   // fully written by the resize
+        sized.withUnsafeMutableBufferPointer { dst in
+            renderBytes(image: image, plan: plan, width: width, height: height, into: dst.baseAddress!)
+            AugmentPixels.toPlanarFloat(UnsafePointer(dst.baseAddress!), pixels: width * height, into: output.baseAddress!)
+        }
+    }
+
+    /// Crop, resize, flip and HSV into interleaved RGB bytes (`3·width·height`).
+    static func renderBytes(image: RGBImage, plan: AugmentPlan, width: Int, height: Int, into dst: UnsafeMutablePointer<UInt8>) {
+        precondition(image.width == plan.imageWidth && image.height == plan.imageHeight, "plan drawn for another image size")
+        let crop = PixelRect(x: plan.pleft, y: plan.ptop, width: plan.cropWidth, height: plan.cropHeight)
         image.pixels.withUnsafeBufferPointer { src in
-            sized.withUnsafeMutableBufferPointer { dst in
-                let fill = crop.isInside(width: image.width, height: image.height)
-                    ? (0, 0, 0) : AugmentPixels.meanColour(src, count: image.width * image.height)
-                AugmentPixels.resizeLinear(src, width: image.width, height: image.height, crop: crop, fill: fill,
-                                           to: dst.baseAddress!, outWidth: width, outHeight: height, flip: plan.flip)
-                if plan.adjustsColour {
-                    AugmentPixels.jitterHSV(dst.baseAddress!, pixels: width * height,
-                                            dhue: plan.dhue, dsat: plan.dsat, dexp: plan.dexp)
-                }
-                AugmentPixels.toPlanarFloat(UnsafePointer(dst.baseAddress!), pixels: width * height, into: output.baseAddress!)
+            let fill = crop.isInside(width: image.width, height: image.height)
+                ? (0, 0, 0) : AugmentPixels.meanColour(src, count: image.width * image.height)
+            AugmentPixels.resizeLinear(src, width: image.width, height: image.height, crop: crop, fill: fill,
+                                       to: dst, outWidth: width, outHeight: height, flip: plan.flip)
+            if plan.adjustsColour {
+                AugmentPixels.jitterHSV(dst, pixels: width * height, dhue: plan.dhue, dsat: plan.dsat, dexp: plan.dexp)
             }
         }
     }
 
-    // MARK: - Building blocks (public for tests and for future mosaic/MixUp code)
+    // MARK: - Building blocks (public for tests)
 
     /// OpenCV `cv::resize(…, INTER_LINEAR)` on 8-bit RGB: half-pixel centres, `src = (dst + 0.5)·scale − 0.5`,
     /// neighbours clamped at the borders, results rounded to 8 bits (computed in float; OpenCV's fixed-point
