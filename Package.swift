@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FormatTests", dependencies: ["SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "CoreTests", dependencies: ["SwiftnetCore", "TestSupport"]),
-        .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
+        .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "SwiftnetTrain", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["SwiftnetTrain", "SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),

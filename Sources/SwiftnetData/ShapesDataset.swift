@@ -82,8 +82,11 @@ public enum ShapesDataset {
     ///   - seed: Seed of the whole dataset.
     ///   - imageSize: Side of the square images in pixels (at least 32).
     ///   - validFraction: Share of images in the validation list, in [0, 1).
+    ///   - classification: one shape per image, the class in the file name (`images/square_000012.jpg`, darknet's
+    ///     classifier convention: the label is the class name found in the path), no label files, and `labels=` in
+    ///     the `.data` file.
     public static func generate(outputDirectory: String, count: Int, seed: UInt64, imageSize: Int = 256,
-                                validFraction: Double = 0.2) throws -> Summary {
+                                validFraction: Double = 0.2, classification: Bool = false) throws -> Summary {
         guard count >= 1, count <= maxCount else { throw SwiftnetError.invalid("image count must be 1…\(maxCount), got \(count)") }
         guard imageSize >= 32 else { throw SwiftnetError.invalid("image size must be at least 32, got \(imageSize)") }
         guard validFraction >= 0, validFraction < 1 else {
@@ -105,18 +108,24 @@ public enum ShapesDataset {
             }
         }
 
-        func imagePath(_ index: Int) -> String { imagesDirectory + "/" + String(format: "%06d", index) + ".jpg" }
+        func imagePath(_ index: Int) -> String {
+            let prefix = classification ? classNames[index % classNames.count] + "_" : ""
+            return imagesDirectory + "/" + prefix + String(format: "%06d", index) + ".jpg"
+        }
 
         // Images are independent, so they are rendered and written in parallel; results land in per-index slots.
         let results = ResultSlots(count: count)
         Parallel.tasks(count) { index, _ in
             guard results.firstError == nil else { return }
-            let scene = renderScene(seed: imageSeed(seed, index), size: imageSize, solidBackground: false)
+            let scene = renderScene(seed: imageSeed(seed, index), size: imageSize, solidBackground: false,
+                                    single: classification, singleClass: index % classNames.count)
             let path = imagePath(index)
             do {
                 try ImageIO.write(scene.image, to: path, quality: 92)
-                let text = scene.objects.map { $0.label.yoloLine + "\n" }.joined()
-                try AtomicFile.write(text, to: String(path.dropLast(4)) + ".txt")
+                if !classification {
+                    let text = scene.objects.map { $0.label.yoloLine + "\n" }.joined()
+                    try AtomicFile.write(text, to: String(path.dropLast(4)) + ".txt")
+                }
                 results.set(index, scene.objects.map(\.label.classIndex))
             } catch {
                 results.fail(error)
@@ -147,7 +156,7 @@ public enum ShapesDataset {
             valid=\(validList)
             names=\(namesFile)
             backup=\(join("backup"))
-
+            \(classification ? "labels=\(namesFile)\ntop=2\n" : "")
             """, to: dataFile)
         return Summary(imageCount: count, trainCount: count - validCount, validCount: validCount, objectsPerClass: objectsPerClass,
                        dataFile: dataFile, trainList: trainList, validList: validList, namesFile: namesFile)
@@ -288,8 +297,9 @@ extension ShapesDataset {
 
     enum BackgroundStyle: Int, CaseIterable { case solid, gradient, noise, stripes }
 
-    /// Renders one image. `solidBackground` forces a uniform background (for pixel checks in tests).
-    static func renderScene(seed: UInt64, size: Int, solidBackground: Bool) -> Scene {
+    /// Renders one image. `solidBackground` forces a uniform background (for pixel checks in tests); `single` draws
+    /// exactly one larger shape of class `singleClass` inside the image (classification samples).
+    static func renderScene(seed: UInt64, size: Int, solidBackground: Bool, single: Bool = false, singleClass: Int = 0) -> Scene {
         var rng = SeededRandom(seed: seed)
         var image = RGBImage(width: size, height: size)
         let style = solidBackground ? .solid : BackgroundStyle(rawValue: rng.uniformInt(below: 4))!
@@ -297,11 +307,12 @@ extension ShapesDataset {
 
         var owner = [Int8](repeating: -1, count: size * size)
         var placed: [Placed] = []
-        let target = 1 + rng.uniformInt(below: 6)
+        let target = single ? 1 : 1 + rng.uniformInt(below: 6)
         for _ in 0..<target {
             let color = pickColor(avoiding: palette, objects: placed.map(\.color), rng: &rng)
             for attempt in 0..<60 {
-                let shape = randomShape(size: size, rng: &rng, forceInside: attempt >= 40)
+                var shape = randomShape(size: size, rng: &rng, forceInside: single || attempt >= 40)
+                if single { shape = singleShape(shape, classIndex: singleClass, size: size, rng: &rng) }
                 let mask = Mask(shape)
                 if let object = tryPlace(mask, color: color, classIndex: shape.classIndex, image: &image, owner: &owner, placed: &placed) {
                     placed.append(object)
@@ -380,6 +391,26 @@ extension ShapesDataset {
         }
         return Placed(classIndex: classIndex, color: color, inImagePixels: inImagePixels, inImageBox: box,
                       visiblePixels: inImagePixels, visibleBox: box)
+    }
+
+    /// A classification sample's shape: the given class, 30%–70% of the image side, fully inside.
+    private static func singleShape(_ base: Shape, classIndex: Int, size: Int, rng: inout SeededRandom) -> Shape {
+        var shape = base
+        shape.classIndex = classIndex
+        let s = Double(size)
+        let side = s * rng.uniformDouble(0.3, 0.7)
+        let aspect = exp(rng.uniformDouble(-0.15, 0.15))
+        shape.halfWidth = side * aspect.squareRoot() / 2
+        shape.halfHeight = side / aspect.squareRoot() / 2
+        switch classIndex {
+        case 3: shape.parameter = rng.uniformDouble(0.28, 0.38)
+        case 4: shape.parameter = rng.uniformDouble(0.45, 0.62)
+        default: shape.parameter = 0
+        }
+        let e = shape.extent
+        shape.cx = e.x * 2 < s ? rng.uniformDouble(e.x, s - e.x) : s / 2
+        shape.cy = e.y * 2 < s ? rng.uniformDouble(e.y, s - e.y) : s / 2
+        return shape
     }
 
     private static func randomShape(size: Int, rng: inout SeededRandom, forceInside: Bool) -> Shape {

@@ -123,6 +123,39 @@ public enum DataCheck {
         return report
     }
 
+    /// Classification datasets: every image decodes and exactly one class name occurs in its path.
+    public static func checkClassification(images paths: [String], names: [String], resolve: (String) -> String) -> DataCheckReport {
+        var perImage = [[DataIssue]](repeating: [], count: paths.count)
+        perImage.withUnsafeMutableBufferPointer { results in
+            let out = results.baseAddress!
+            Parallel.tasks(paths.count) { k, _ in
+                var issues: [DataIssue] = []
+                let resolved = resolve(paths[k])
+                if !FileManager.default.fileExists(atPath: resolved) {
+                    issues.append(DataIssue(kind: .missingImage, file: resolved, line: nil, message: "image does not exist", image: paths[k]))
+                } else if let error = (Result { try ImageIO.readRGB(resolved) }).failure {
+                    issues.append(DataIssue(kind: .unreadableImage, file: resolved, line: nil, message: message(error), image: paths[k]))
+                }
+                do { _ = try ClassifierAugment.label(forPath: paths[k], names: names) } catch {
+                    issues.append(DataIssue(kind: .malformedLabel, file: paths[k], line: nil, message: message(error), image: paths[k]))
+                }
+                out[k] = issues
+            }
+        }
+        var report = DataCheckReport()
+        report.images = paths.count
+        report.objects = paths.count
+        report.issues = perImage.flatMap { $0 }
+        return report
+    }
+
+    static func message(_ error: Error) -> String {
+        switch error {
+        case let SwiftnetError.image(_, m), let SwiftnetError.data(_, _, m), let SwiftnetError.file(_, m): return m
+        default: return "\(error)"
+        }
+    }
+
     static func checkImage(_ path: String, resolved: String, classes: Int) -> ([DataIssue], Int, Bool) {
         var issues: [DataIssue] = []
         func add(_ kind: DataIssue.Kind, _ file: String, _ line: Int?, _ message: String) {
@@ -189,5 +222,12 @@ public enum DataCheck {
             return (issues, 0, true)
         }
         return (issues, objects, false)
+    }
+}
+
+extension Result {
+    var failure: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
     }
 }

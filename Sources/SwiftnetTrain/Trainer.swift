@@ -66,14 +66,19 @@ public final class Trainer {
     public let maxBatches: Int
     public let imagesPerIteration: Int
     private let log: (String) -> Void
-    private let lastYolo: YoloConfig
+    /// The last `[yolo]` (detectors); nil for classifiers.
+    private let lastYolo: YoloConfig?
     private var schedule: LearningRateSchedule
-    private let loader: DetectionLoader
+    private let loader: BatchLoader
     private var chart: TrainingChart
     private var rng: SeededRandom
     private var ema: ParameterEMA?
     private var validation: (GroundTruth, String?)?
+    private var classValidation: [(path: String, label: Int)]?
     private var evaluationNetwork: Network?
+
+    /// Whether this run trains a classifier (a `[softmax]` output instead of `[yolo]` heads).
+    public var isClassifier: Bool { lastYolo == nil }
 
     /// Parses the cfg and `.data`, checks that they agree, builds the network and loads weights — everything that can
     /// fail on bad input happens here, before any training compute.
@@ -81,20 +86,30 @@ public final class Trainer {
         self.options = options
         self.log = log
         config = try NetworkConfig(contentsOf: options.cfgPath, overrides: options.overrides)
-        guard let yolo = config.layers.reversed().compactMap({ spec -> YoloConfig? in
+        let yolo = config.layers.reversed().compactMap({ spec -> YoloConfig? in
             if case .yolo(let y) = spec.config { return y }
             return nil
-        }).first else {
-            throw SwiftnetError.invalid("\(options.cfgPath): has no [yolo] layer; swiftnet trains detectors with [yolo] heads (classifier training is not available yet)")
-        }
+        }).first
         lastYolo = yolo
         for spec in config.layers {
-            if case .yolo(let y) = spec.config, y.classes != yolo.classes {
+            if case .yolo(let y) = spec.config, let yolo, y.classes != yolo.classes {
                 throw SwiftnetError.cfg(path: options.cfgPath, line: spec.line, message: "[yolo] has classes=\(y.classes) but the last [yolo] has classes=\(yolo.classes)")
             }
         }
-        var dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: yolo.classes, cfgPath: options.cfgPath)
-        let check = DataCheck.check(images: dataset.trainPaths, classes: dataset.classes, resolve: dataset.resolve)
+        let classes: Int
+        if let yolo {
+            classes = yolo.classes
+        } else {
+            let shapeOnly = try Network(config: config, batch: 1, width: options.width, height: options.height, allocate: false)
+            guard shapeOnly.outputLayer is SoftmaxLayer else {
+                throw SwiftnetError.invalid("\(options.cfgPath): swiftnet trains detectors ([yolo] heads) and classifiers ([softmax] output); this network has neither")
+            }
+            classes = shapeOnly.outputLayer.outputShape.count
+        }
+        var dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: classes, cfgPath: options.cfgPath,
+                                          classifier: yolo == nil)
+        let check = yolo == nil ? DataCheck.checkClassification(images: dataset.trainPaths, names: dataset.names, resolve: dataset.resolve)
+                                : DataCheck.check(images: dataset.trainPaths, classes: dataset.classes, resolve: dataset.resolve)
         if !check.errors.isEmpty {
             let listed = check.errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
             let more = check.errors.count > 20 ? "\n  … and \(check.errors.count - 20) more (swiftnet check-data --data \(options.dataPath))" : ""
@@ -114,7 +129,7 @@ public final class Trainer {
         }
         self.dataset = dataset
         guard config.net.channels == 3 else {
-            throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "detector training needs channels=3")
+            throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "training needs channels=3 (colour images)")
         }
         let net = config.net
         imagesPerIteration = net.miniBatch * net.subdivisions
@@ -136,20 +151,30 @@ public final class Trainer {
         }
         schedule = LearningRateSchedule(net: net, seed: options.seed)
         rng = SeededRandom(seed: options.seed &+ 0x7A1)
-        var params = AugmentParameters(net: net, lastYolo: yolo)
-        params.width = network.width
-        params.height = network.height
-        try params.validate()
-        loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
+        if let yolo {
+            var params = AugmentParameters(net: net, lastYolo: yolo)
+            params.width = network.width
+            params.height = network.height
+            try params.validate()
+            loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
+        } else {
+            loader = ClassificationLoader(dataset: dataset, net: net, width: network.width, height: network.height,
+                                          imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
+        }
         chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
         if options.map {
             guard let valid = dataset.validList else {
                 throw SwiftnetError.data(path: options.dataPath, line: nil, message: "--map needs a valid= list")
             }
-            let gt = try GroundTruth.loadDarknetList(listPath: valid, names: dataset.names,
-                                                      options: DarknetListOptions(readImageHeaders: false, baseDirectory: nil))
-            validation = (gt, dataset.base)
+            if yolo == nil {
+                let paths = textLines(try readTextFile(valid)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                classValidation = try paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
+            } else {
+                let gt = try GroundTruth.loadDarknetList(listPath: valid, names: dataset.names,
+                                                          options: DarknetListOptions(readImageHeaders: false, baseDirectory: nil))
+                validation = (gt, dataset.base)
+            }
         }
         try ensureDirectory(backup)
     }
@@ -210,7 +235,7 @@ public final class Trainer {
         while iteration < maxBatches {
             if stop() { interrupted = true; break }
             let iterationStart = Date()
-            if lastYolo.random != 0 && loops % 10 == 0 { try chooseScale(first: loops == 0) }
+            if let random = lastYolo?.random, random != 0, loops % 10 == 0 { try chooseScale(first: loops == 0) }
             loops += 1
             let batch = try loader.next()
             if batch.width != network.width || batch.height != network.height {
@@ -223,7 +248,7 @@ public final class Trainer {
                 batch.input.withUnsafeBufferPointer { src in
                     network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
                 }
-                network.forwardTraining(truth: TrainingTruth(boxes: Array(batch.truths[(s * mb)..<((s + 1) * mb)])))
+                network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes))
                 guard let cost = network.cost, cost.isFinite else {
                     throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
                 }
@@ -255,16 +280,17 @@ public final class Trainer {
                 lastLast = iteration
                 _ = try save("last")
             }
-            if validation != nil && (iteration >= nextMap || iteration == maxBatches) {
+            if (validation != nil || classValidation != nil) && (iteration >= nextMap || iteration == maxBatches) {
                 nextMap = iteration + mapInterval
-                let map = try evaluateMAP()
+                let map = isClassifier ? try evaluateTop1() : try evaluateMAP()
+                let metric = isClassifier ? "top-1 accuracy" : "mean average precision (mAP@0.50)"
                 lastMAP = map
                 chart.add(iteration: iteration, map: map)
                 if map >= (bestMAP ?? -1) {
                     bestMAP = map
-                    log(String(format: "mean average precision (mAP@0.50) = %.6f — new best, saved %@", Double(map), try save("best")))
+                    log(String(format: "%@ = %.6f — new best, saved %@", metric, Double(map), try save("best")))
                 } else {
-                    log(String(format: "mean average precision (mAP@0.50) = %.6f (best %.6f)", Double(map), Double(bestMAP ?? 0)))
+                    log(String(format: "%@ = %.6f (best %.6f)", metric, Double(map), Double(bestMAP ?? 0)))
                 }
             }
             if Date().timeIntervalSince(lastChart) > 10 || iteration == maxBatches {
@@ -290,7 +316,8 @@ public final class Trainer {
     /// Multi-scale training (spec §5.4): every 10 iterations a new size `round(v·W0/step + 1)·step`.
     private func chooseScale(first: Bool) throws {
         let net = config.net
-        let factor = lastYolo.random == 1 ? 1.4 : lastYolo.random
+        let random = lastYolo?.random ?? 0
+        let factor = random == 1 ? 1.4 : random
         let step = max(1, net.resizeStep)
         let w0 = options.width ?? net.width, h0 = options.height ?? net.height
         func dimension(_ base: Int, _ v: Float) -> Int { Int((v * Float(base) / Float(step) + 1).rounded()) * step }
@@ -344,9 +371,8 @@ public final class Trainer {
                       + "\nCheck these images and labels, or lower learning_rate / raise burn_in in the cfg.")
     }
 
-    /// mAP@0.5 (darknet protocol, all-point) on the valid list with a batch-1 copy of the current weights.
-    public func evaluateMAP() throws -> Float {
-        guard let (gt, base) = validation else { return 0 }
+    /// A batch-1 inference copy of the current weights (batch-norm folded from the rolling statistics).
+    private func inferenceCopy() throws -> Network {
         let eval: Network
         if let existing = evaluationNetwork {
             eval = existing
@@ -359,6 +385,25 @@ public final class Trainer {
             (target as? ConvolutionalLayer)?.invalidateInferenceCache()
         }
         eval.prepareForInference()
+        return eval
+    }
+
+    /// Top-1 accuracy on the valid list (darknet's classifier validation: shorter side resized, centre crop).
+    public func evaluateTop1() throws -> Float {
+        guard let samples = classValidation, !samples.isEmpty else { return 0 }
+        let classifier = Classifier(network: try inferenceCopy())
+        var correct = 0
+        for (path, label) in samples {
+            let probabilities = classifier.predict(try ImageIO.load(dataset.resolve(path)))
+            if Classifier.topK(probabilities, k: 1).first == label { correct += 1 }
+        }
+        return Float(correct) / Float(samples.count)
+    }
+
+    /// mAP@0.5 (darknet protocol, all-point) on the valid list with a batch-1 copy of the current weights.
+    public func evaluateMAP() throws -> Float {
+        guard let (gt, base) = validation else { return 0 }
+        let eval = try inferenceCopy()
         let run = try ValidationRun(network: eval, groundTruth: gt) { path in
             guard let base, !path.hasPrefix("/") else { return path }
             return base + "/" + path

@@ -20,8 +20,8 @@ public struct TrainingDataset {
     public var saveLastEvery: Int?
 
     /// Reads the `.data` file and the lists it names. `networkClasses` is the last `[yolo]`'s `classes` (or the
-    /// classifier's output count): `.data classes` and the names file must agree with it.
-    public init(dataPath: String, networkClasses: Int, cfgPath: String) throws {
+    /// classifier's output count): `.data classes` and the names (classifiers: `labels=`) file must agree with it.
+    public init(dataPath: String, networkClasses: Int, cfgPath: String, classifier: Bool = false) throws {
         let data = try DataFile(contentsOf: dataPath)
         self.dataPath = dataPath
         let folder = URL(fileURLWithPath: dataPath).deletingLastPathComponent().path
@@ -44,16 +44,19 @@ public struct TrainingDataset {
         }
         if let declared = try data.int("classes"), declared != networkClasses {
             throw SwiftnetError.data(path: dataPath, line: data.entries["classes"]?.line,
-                                     message: "classes=\(declared) but \(cfgPath) has classes=\(networkClasses) in its last [yolo] layer")
+                                     message: classifier ? "classes=\(declared) but \(cfgPath) outputs \(networkClasses) classes"
+                                                         : "classes=\(declared) but \(cfgPath) has classes=\(networkClasses) in its last [yolo] layer")
         }
         classes = networkClasses
-        if let namesValue = data.string("names") {
+        if let namesValue = classifier ? data.string("labels") ?? data.string("names") : data.string("names") {
             let namesPath = data.resolve(namesValue)
             names = try NamesFile.read(namesPath)
             guard names.count == networkClasses else {
                 throw SwiftnetError.data(path: namesPath, line: nil,
                                          message: "has \(names.count) class names but \(cfgPath) has classes=\(networkClasses)")
             }
+        } else if classifier {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "a classifier needs labels= (class names matched in image paths)")
         } else {
             names = (0..<networkClasses).map { "class_\($0)" }
         }
@@ -77,13 +80,39 @@ public struct TrainingBatch {
     public var height: Int
     /// `images × 3 × height × width` floats.
     public var input: [Float]
+    /// Detection: boxes per image.
     public var truths: [[LabelBox]]
+    /// Classification: `images × classes` target probabilities.
+    public var targets: [Float] = []
     public var paths: [String]
+
+    public init(width: Int, height: Int, input: [Float], truths: [[LabelBox]], targets: [Float] = [], paths: [String]) {
+        self.width = width
+        self.height = height
+        self.input = input
+        self.truths = truths
+        self.targets = targets
+        self.paths = paths
+    }
+
+    /// The targets of images `range` (one subdivision).
+    public func truth(images range: Range<Int>, classes: Int) -> TrainingTruth {
+        if targets.isEmpty { return TrainingTruth(boxes: Array(truths[range])) }
+        return TrainingTruth(vectors: Array(targets[(range.lowerBound * classes)..<(range.upperBound * classes)]))
+    }
+}
+
+/// A source of training batches, loading one iteration ahead on a background queue.
+public protocol BatchLoader: AnyObject {
+    func prefetch()
+    func next() throws -> TrainingBatch
+    /// Network input size for batches scheduled from now on.
+    func setSize(width: Int, height: Int)
 }
 
 /// Loads and augments training batches on a background queue, one iteration ahead of the trainer (darknet's
 /// loader threads): images are drawn uniformly at random with replacement from the training list.
-public final class DetectionLoader {
+public final class DetectionLoader: BatchLoader {
     private final class Pending: @unchecked Sendable {
         var result: Result<TrainingBatch, Error>?
         let ready = DispatchSemaphore(value: 0)
@@ -118,15 +147,10 @@ public final class DetectionLoader {
         let job = Pending()
         let params = self.params
         let count = imagesPerBatch
-        var seeds: [UInt64] = []
-        var picks: [String] = []
-        for _ in 0..<count {
-            picks.append(dataset.trainPaths[Int(rng.next() % UInt64(dataset.trainPaths.count))])
-            seeds.append(rng.next())
-        }
+        let seed = rng.next()
         let dataset = self.dataset
         queue.async { [weak self] in
-            job.result = Result { try Self.load(picks: picks, seeds: seeds, dataset: dataset, params: params, loader: self) }
+            job.result = Result { try Self.load(count: count, seed: seed, dataset: dataset, params: params, loader: self) }
             job.ready.signal()
         }
         pending = job
@@ -148,12 +172,17 @@ public final class DetectionLoader {
         return missingLabels.insert(path).inserted
     }
 
-    private static func load(picks: [String], seeds: [UInt64], dataset: TrainingDataset, params: AugmentParameters,
+    /// darknet splits an iteration's images over several loader threads, each flipping its own mixing coin: the
+    /// batch is drawn in six such shares.
+    private static func load(count: Int, seed: UInt64, dataset: TrainingDataset, params: AugmentParameters,
                              loader: DetectionLoader?) throws -> TrainingBatch {
         let size = 3 * params.width * params.height
-        var input = [Float](repeating: 0, count: picks.count * size)
+        var input = [Float](repeating: 0, count: count * size)
         var truths: [[LabelBox]] = []
-        for (k, path) in picks.enumerated() {
+        var paths: [String] = []
+        var rng = SeededRandom(seed: seed)
+        let source: DetectionBatchAugment.Source = { rng in
+            let path = dataset.trainPaths[rng.randomIndex(below: dataset.trainPaths.count)]
             let resolved = dataset.resolve(path)
             let image = try ImageIO.readRGB(resolved)
             var boxes: [LabelBox] = []
@@ -164,13 +193,23 @@ public final class DetectionLoader {
                     FileHandle.standardError.write(Data("warning: \(labelPath): no label file; \(path) is used as a background image\n".utf8))
                 }
             }
-            var rng = SeededRandom(seed: seeds[k])
-            let labels = input.withUnsafeMutableBufferPointer { buffer in
-                DetectionAugment.augment(image: image, boxes: boxes, params: params, rng: &rng,
-                                         into: UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<((k + 1) * size)]))
-            }
-            truths.append(labels)
+            paths.append(path)
+            return (image, boxes)
         }
-        return TrainingBatch(width: params.width, height: params.height, input: input, truths: truths, paths: picks)
+        let share = max(1, (count + 5) / 6)
+        var k = 0
+        while k < count {
+            let mixing = try DetectionBatchAugment.drawMixing(params: params, rng: &rng)
+            for _ in 0..<min(share, count - k) {
+                let info = try input.withUnsafeMutableBufferPointer { buffer in
+                    try DetectionBatchAugment.sample(mixing: mixing, params: params, rng: &rng,
+                                                     into: UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<((k + 1) * size)]),
+                                                     source: source)
+                }
+                truths.append(info.labels)
+                k += 1
+            }
+        }
+        return TrainingBatch(width: params.width, height: params.height, input: input, truths: truths, paths: paths)
     }
 }

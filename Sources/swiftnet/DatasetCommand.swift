@@ -32,6 +32,9 @@ struct Dataset: ParsableCommand {
         @Option(help: "Share of the images listed in valid.txt, in [0, 1).")
         var validFraction: Double = 0.2
 
+        @Flag(help: "A classification dataset: one shape per image, the class name in the file name, labels= in the .data file.")
+        var classification = false
+
         func validate() throws {
             if count < 1 || count > ShapesDataset.maxCount { throw ValidationError("--count must be 1…\(ShapesDataset.maxCount)") }
             if size < 32 || size > 8192 { throw ValidationError("--size must be 32…8192") }
@@ -43,7 +46,7 @@ struct Dataset: ParsableCommand {
             try reportingErrors {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let summary = try ShapesDataset.generate(outputDirectory: out, count: count, seed: seed, imageSize: size,
-                                                         validFraction: validFraction)
+                                                         validFraction: validFraction, classification: classification)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let objects = summary.objectsPerClass.reduce(0, +)
                 print(String(format: "%d images (%d train, %d valid), %dx%d, %d objects, %.1f s",
