@@ -10,7 +10,7 @@ let package = Package(
     name: "swiftnet",
     products: [
         .executable(name: "swiftnet", targets: ["swiftnet"]),
-        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain"]),
+        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,11 +38,13 @@ let package = Package(
 
         // Training: schedule, optimizer, data loading, the training loop and its checkpoints.
         .target(name: "SwiftnetTrain", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval"], swiftSettings: fast),
+        // Model zoo: cfg generators for the published network families, anchor clustering and cfg anchor rewriting.
+        .target(name: "SwiftnetZoo", dependencies: ["SwiftnetFormat"]),
 
         .executableTarget(
             name: "swiftnet",
             dependencies: [
-                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain",
+                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "TrainTests", dependencies: ["SwiftnetTrain", "SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
         .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat"], exclude: ["Fixtures"]),
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
+        .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftnet", "SwiftnetData", "TestSupport"]),
     ]
 )

@@ -1,0 +1,66 @@
+import Foundation
+import SwiftnetFormat
+
+/// The label box sizes of a detection dataset's training images, in network-input pixels: what
+/// ``AnchorClustering`` clusters.
+public struct LabelSizes: Sendable {
+    /// One entry per usable label: `(w · width, h · height)`.
+    public var boxes: [Anchor] = []
+    /// Images in the training list.
+    public var images = 0
+    /// Images without a label file (background images, or a path without an image extension).
+    public var imagesWithoutLabels = 0
+    /// Labels skipped because their width or height is not positive.
+    public var skippedLabels = 0
+    /// Labels with a width or height above 1 (darknet reports them as bad but uses them; so does this).
+    public var oversizedLabels = 0
+    /// Labels per class id.
+    public var perClass: [Int] = []
+
+    /// No boxes.
+    public init() {}
+
+    /// Reads the `train=` list of a `.data` file and the YOLO label file of every image on it.
+    ///
+    /// Paths are resolved as for training: the list (and the images on it) relative to the working directory, or to
+    /// the `.data` file's folder when that is where they are.
+    ///
+    /// - Parameter labelPath: the label file of an image path (darknet's rule: `PathRules.labelPath(forImage:)` of
+    ///   SwiftnetEval), or nil when it cannot be derived.
+    public init(dataPath: String, width: Int, height: Int, labelPath: (String) -> String?) throws {
+        let data = try DataFile(contentsOf: dataPath)
+        guard let train = data.string("train") else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "no train= entry (the list of training images)")
+        }
+        let folder = URL(fileURLWithPath: dataPath).deletingLastPathComponent().path
+        let base: String? = {
+            if train.hasPrefix("/") || FileManager.default.fileExists(atPath: train) { return nil }
+            return FileManager.default.fileExists(atPath: folder + "/" + train) ? folder : nil
+        }()
+        func resolve(_ path: String) -> String {
+            guard let base, !path.hasPrefix("/") else { return path }
+            return base + "/" + path
+        }
+        let listPath = resolve(train)
+        let paths = textLines(try readTextFile(listPath)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !paths.isEmpty else { throw SwiftnetError.data(path: listPath, line: nil, message: "the training list is empty") }
+
+        images = paths.count
+        for path in paths {
+            guard let labels = try labelPath(resolve(path)).flatMap({ try YOLOLabelFile.read(path: $0) }) else {
+                imagesWithoutLabels += 1
+                continue
+            }
+            for label in labels {
+                guard label.w > 0, label.h > 0 else {
+                    skippedLabels += 1
+                    continue
+                }
+                if label.w > 1 || label.h > 1 { oversizedLabels += 1 }
+                if perClass.count <= label.classID { perClass += [Int](repeating: 0, count: label.classID + 1 - perClass.count) }
+                perClass[label.classID] += 1
+                boxes.append(Anchor(Double(label.w) * Double(width), Double(label.h) * Double(height)))
+            }
+        }
+    }
+}
