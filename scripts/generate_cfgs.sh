@@ -24,3 +24,4 @@ gen yolov4-tiny.cfg           yolov4-tiny
 gen csdarknet53-omega.cfg     csdarknet53
 gen csresnext50-omega.cfg     csresnext50
 gen shapes.cfg                shapes
+gen csdarknet-shapes.cfg      csdarknet-shapes

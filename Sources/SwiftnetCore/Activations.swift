@@ -227,10 +227,25 @@ public extension Kernels {
                 for i in range where x[i] <= 0 { delta[i] *= 0.1 }
             case .relu:
                 for i in range where x[i] <= 0 { delta[i] = 0 }
+            case .mish: gradientMap(x, delta, range, vmishDerivative) { Activation.mish.derivative($0) }
+            case .swish: gradientMap(x, delta, range, vswishDerivative) { Activation.swish.derivative($0) }
             default:
                 for i in range { delta[i] *= activation.derivative(x[i]) }
             }
         }
+    }
+
+    @inline(__always)
+    internal static func gradientMap(_ x: UnsafePointer<Float>, _ delta: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+                                     _ f: (FloatV) -> FloatV, _ scalar: (Float) -> Float) {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let xv = UnsafeRawPointer(x + i).loadUnaligned(as: FloatV.self)
+            let d = UnsafeMutableRawPointer(delta + i)
+            d.storeBytes(of: d.loadUnaligned(as: FloatV.self) * f(xv), as: FloatV.self)
+            i += 8
+        }
+        while i < range.upperBound { delta[i] *= scalar(x[i]); i += 1 }
     }
 
     /// Vector-Jacobian product of the channel-wise normalisations (per pixel, across channels).

@@ -47,3 +47,20 @@ public func vswish(_ x: FloatV) -> FloatV { x * vlogistic(x) }
 
 @inlinable @inline(__always)
 public func vleaky(_ x: FloatV) -> FloatV { x.replacing(with: 0.1 * x, where: x .<= 0) }
+
+/// mish′(x) = x·(1 − t²)·σ(x) + t with t = tanh(softplus(x)) = n/(n+2), n = e²+2e, σ(x) = e/(1+e).
+@inlinable @inline(__always)
+public func vmishDerivative(_ x: FloatV) -> FloatV {
+    let e = vexp(x.replacing(with: 20, where: x .> 20))
+    let n = e * e + 2 * e
+    let t = n / (n + 2)
+    let sigma = e / (1 + e)
+    return x * (1 - t * t) * sigma + t
+}
+
+/// swish′(x) = σ(x) + x·σ(x)·(1 − σ(x)).
+@inlinable @inline(__always)
+public func vswishDerivative(_ x: FloatV) -> FloatV {
+    let s = vlogistic(x)
+    return s + x * s * (1 - s)
+}

@@ -48,12 +48,23 @@ public final class SoftmaxLayer: Layer {
         let n = batch * inputShape.count
         guard truth.count == n else { cost = nil; return }
         var total: Float = 0
+        var entropy: Float = 0
         for i in 0..<n {
             delta[i] = truth[i] - output[i]
-            if truth[i] != 0 { total += -logf(max(output[i], .leastNormalMagnitude)) }
+            if truth[i] != 0 {
+                let logP = logf(max(output[i], .leastNormalMagnitude))
+                total -= logP
+                entropy -= truth[i] * logP
+            }
         }
         cost = total
+        crossEntropy = entropy
     }
+
+    /// The cross-entropy `−Σ t·ln p` of the last training forward (summed over the batch): the quantity the delta
+    /// is the gradient of. With label smoothing darknet's `cost` instead sums `−ln p` over every non-zero target,
+    /// which grows as the network becomes confident; the trainer reports this one.
+    public private(set) var crossEntropy: Float?
 
     public override func backward(_ ctx: BackwardContext) { passDelta(ctx) }
 

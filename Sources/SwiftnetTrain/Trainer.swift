@@ -249,7 +249,8 @@ public final class Trainer {
                     network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
                 }
                 network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes))
-                guard let cost = network.cost, cost.isFinite else {
+                let reported = isClassifier ? (network.outputLayer as? SoftmaxLayer)?.crossEntropy : network.cost
+                guard let cost = reported, cost.isFinite else {
                     throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
                 }
                 loss += cost

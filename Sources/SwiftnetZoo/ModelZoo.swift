@@ -15,11 +15,14 @@ public enum ZooNetwork: String, CaseIterable, Sendable {
     case csresnext50
     /// swiftnet's demo detector for the synthetic shapes dataset (`cfg/shapes.cfg`).
     case shapes
+    /// A scaled-down CSP-DarkNet classifier (omega recipe, mish) for the shape-classification set
+    /// (`cfg/csdarknet-shapes.cfg`).
+    case csdarknetShapes = "csdarknet-shapes"
 
     /// Whether the network ends in `[yolo]` layers (the others end in `[softmax]`).
     public var isDetector: Bool {
         switch self {
-        case .csdarknet53, .csresnext50: return false
+        case .csdarknet53, .csresnext50, .csdarknetShapes: return false
         default: return true
         }
     }
@@ -29,6 +32,7 @@ public enum ZooNetwork: String, CaseIterable, Sendable {
         switch self {
         case .csdarknet53, .csresnext50: return 1000
         case .shapes: return ShapesDesign.classes
+        case .csdarknetShapes: return CSDarknetShapesDesign.classes
         default: return 80
         }
     }
@@ -41,6 +45,7 @@ public enum ZooNetwork: String, CaseIterable, Sendable {
         case .yolov4Tiny: return 416
         case .csdarknet53, .csresnext50: return 256
         case .shapes: return ShapesDesign.inputSize
+        case .csdarknetShapes: return CSDarknetShapesDesign.inputSize
         }
     }
 
@@ -51,6 +56,7 @@ public enum ZooNetwork: String, CaseIterable, Sendable {
         case .yolov4Tiny: return (64, 1)
         case .csdarknet53, .csresnext50: return (128, 4)
         case .shapes: return (ShapesDesign.batch, 1)
+        case .csdarknetShapes: return (CSDarknetShapesDesign.batch, 1)
         }
     }
 
@@ -59,7 +65,7 @@ public enum ZooNetwork: String, CaseIterable, Sendable {
         switch self {
         case .yolov4PACSP, .yolov4Tiny, .shapes: return .leaky
         case .yolov4: return nil
-        case .csdarknet53, .csresnext50: return .mish
+        case .csdarknet53, .csresnext50, .csdarknetShapes: return .mish
         }
     }
 }
@@ -146,6 +152,7 @@ public enum ModelZoo {
         case .csdarknet53: return csdarknet53(settings)
         case .csresnext50: return csresnext50(settings)
         case .shapes: return shapes(settings)
+        case .csdarknetShapes: return csdarknetShapes(settings)
         }
     }
 
@@ -221,7 +228,7 @@ struct ZooSettings {
     /// A short name of the variant, e.g. `yolov4-pacsp-x-mish`.
     var variantName: String {
         var name = network.rawValue
-        if !network.isDetector { name += "-omega" }
+        if !network.isDetector && network != .csdarknetShapes { name += "-omega" }
         if network == .yolov4PACSP && scale != .l { name += "-\(scale.rawValue)" }
         if let activation = options.activation, activation != network.defaultActivation { name += "-\(activation.rawValue)" }
         return name

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwiftnetDetect
 import SwiftnetEval
+import SwiftnetData
 import SwiftnetFormat
 import SwiftnetLayers
 
@@ -204,6 +205,11 @@ struct Valid: ParsableCommand {
             configureThreads(threads)
             let dataPath = model.data!
             let base = try dataBaseDirectory(dataPath)
+            let probe = try Network(config: try cfgOptions.load(model.cfg!), batch: 1, width: size.width, height: size.height, allocate: false)
+            if probe.detectionLayers.isEmpty {
+                try validateClassifier(dataPath: dataPath, base: base)
+                return
+            }
             let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
             let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
             let run = try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
@@ -215,5 +221,35 @@ struct Valid: ParsableCommand {
             try AtomicFile.write(json, to: out)
             print("COCO results for \(total) images written to \(out)")
         }
+    }
+
+    /// darknet's `classifier valid`: resize the shorter side, centre crop, forward; top-1 and top-k accuracy with the
+    /// label taken from each path.
+    func validateClassifier(dataPath: String, base: String?) throws {
+        let data = try DataFile(contentsOf: dataPath)
+        guard let labelsValue = data.string("labels") ?? data.string("names") else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "a classifier needs labels= (class names matched in image paths)")
+        }
+        let names = try NamesFile.read(data.resolve(labelsValue))
+        let list = resolver(base)(data.string("valid")!)
+        let paths = textLines(try readTextFile(list)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
+        guard network.outputLayer.outputShape.count == names.count else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
+        }
+        let k = min(names.count, try data.int("top") ?? 5)
+        let classifier = Classifier(network: network)
+        var top1 = 0, topK = 0
+        for (i, path) in paths.enumerated() {
+            let label = try ClassifierAugment.label(forPath: path, names: names)
+            let probabilities = classifier.predict(try ImageIO.load(resolver(base)(path)))
+            let best = Classifier.topK(probabilities, k: k)
+            if best.first == label { top1 += 1 }
+            if best.contains(label) { topK += 1 }
+            FileHandle.standardError.write(Data("\r\(i + 1)/\(paths.count)".utf8))
+        }
+        printError("")
+        let n = Double(max(1, paths.count))
+        print(String(format: "%d images: top 1: %f, top %d: %f", paths.count, Double(top1) / n, k, Double(topK) / n))
     }
 }

@@ -9,7 +9,7 @@ struct Swiftnet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",
         abstract: "Darknet-compatible object detection and classification: reads .cfg and .weights files unchanged.",
-        subcommands: [Detect.self, Classify.self, Train.self, CheckData.self, Map.self, Valid.self, Dataset.self, Cfg.self,
+        subcommands: [Detect.self, Classify.self, Train.self, CheckData.self, Augment.self, Map.self, Valid.self, Dataset.self, Cfg.self,
                       CalcAnchors.self, Partial.self, Layers.self, Benchmark.self]
     )
 }

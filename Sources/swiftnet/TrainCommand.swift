@@ -87,7 +87,10 @@ struct Train: ParsableCommand {
                 print(String(format: "done: %d iterations (%d this run) in %.0f s, %.1f images/s; final loss %.4f, avg %.4f",
                              summary.iterations, summary.iterations - summary.startIteration, summary.seconds, summary.imagesPerSecond,
                              Double(summary.lastLoss), Double(summary.averageLoss)))
-                if let best = summary.bestMAP { print(String(format: "best mAP@0.50 = %.4f, last = %.4f", Double(best), Double(summary.lastMAP ?? 0))) }
+                if let best = summary.bestMAP {
+                    let metric = trainer.isClassifier ? "top-1 accuracy" : "mAP@0.50"
+                    print(String(format: "best %@ = %.4f, last = %.4f", metric, Double(best), Double(summary.lastMAP ?? 0)))
+                }
                 print("weights: \(summary.weightsPath)")
             }
         }

@@ -58,4 +58,18 @@ final class ActivationTests: XCTestCase {
         XCTAssertEqual(x[1], 0)
         XCTAssertEqual(x[3], 2 / 2.0001, accuracy: 1e-7)
     }
+
+    /// The vectorised mish and swish gradients agree with the scalar derivatives.
+    func testVectorisedGradients() {
+        let xs: [Float] = stride(from: Float(-30), through: 30, by: 0.011).map { $0 } + [-20, 20, 21, 0]
+        for activation in [Activation.mish, .swish] {
+            var delta = [Float](repeating: 1, count: xs.count)
+            xs.withUnsafeBufferPointer { x in delta.withUnsafeMutableBufferPointer {
+                Kernels.activationGradient(x.baseAddress!, delta: $0.baseAddress!, batch: 1, channels: 1, spatial: xs.count, activation)
+            } }
+            for (x, g) in zip(xs, delta) {
+                XCTAssertEqual(g, activation.derivative(x), accuracy: 3e-6 * max(1, abs(x)), "\(activation) at \(x)")
+            }
+        }
+    }
 }

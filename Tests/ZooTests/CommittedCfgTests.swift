@@ -20,6 +20,7 @@ final class CommittedCfgTests: XCTestCase {
         ("csdarknet53-omega.cfg", .csdarknet53, ZooOptions()),
         ("csresnext50-omega.cfg", .csresnext50, ZooOptions()),
         ("shapes.cfg", .shapes, ZooOptions()),
+        ("csdarknet-shapes.cfg", .csdarknetShapes, ZooOptions()),
     ]
 
     let cfgDirectory = SharedData.projectRoot.appendingPathComponent("cfg").path
