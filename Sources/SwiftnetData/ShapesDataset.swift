@@ -86,7 +86,11 @@ public enum ShapesDataset {
     ///     classifier convention: the label is the class name found in the path), no label files, and `labels=` in
     ///     the `.data` file.
     public static func generate(outputDirectory: String, count: Int, seed: UInt64, imageSize: Int = 256,
-                                validFraction: Double = 0.2, classification: Bool = false) throws -> Summary {
+                                validFraction: Double = 0.2, classification: Bool = false,
+                                classes: Int = classNames.count) throws -> Summary {
+        guard (1...classNames.count).contains(classes) else {
+            throw SwiftnetError.invalid("classes must be 1…\(classNames.count) (\(classNames.joined(separator: ", "))), got \(classes)")
+        }
         guard count >= 1, count <= maxCount else { throw SwiftnetError.invalid("image count must be 1…\(maxCount), got \(count)") }
         guard imageSize >= 32 else { throw SwiftnetError.invalid("image size must be at least 32, got \(imageSize)") }
         guard validFraction >= 0, validFraction < 1 else {
@@ -109,7 +113,7 @@ public enum ShapesDataset {
         }
 
         func imagePath(_ index: Int) -> String {
-            let prefix = classification ? classNames[index % classNames.count] + "_" : ""
+            let prefix = classification ? classNames[index % classes] + "_" : ""
             return imagesDirectory + "/" + prefix + String(format: "%06d", index) + ".jpg"
         }
 
@@ -118,7 +122,7 @@ public enum ShapesDataset {
         Parallel.tasks(count) { index, _ in
             guard results.firstError == nil else { return }
             let scene = renderScene(seed: imageSeed(seed, index), size: imageSize, solidBackground: false,
-                                    single: classification, singleClass: index % classNames.count)
+                                    single: classification, singleClass: index % classes, classes: classes)
             let path = imagePath(index)
             do {
                 try ImageIO.write(scene.image, to: path, quality: 92)
@@ -133,7 +137,7 @@ public enum ShapesDataset {
         }
         if let error = results.firstError { throw error }
 
-        var objectsPerClass = [Int](repeating: 0, count: classNames.count)
+        var objectsPerClass = [Int](repeating: 0, count: classes)
         for classes in results.values { for k in classes ?? [] { objectsPerClass[k] += 1 } }
 
         let validCount = Int((Double(count) * validFraction).rounded())
@@ -149,9 +153,9 @@ public enum ShapesDataset {
         let trainList = join("train.txt"), validList = join("valid.txt"), namesFile = join("shapes.names"), dataFile = join("shapes.data")
         try AtomicFile.write(train, to: trainList)
         try AtomicFile.write(valid, to: validList)
-        try AtomicFile.write(classNames.map { $0 + "\n" }.joined(), to: namesFile)
+        try AtomicFile.write(classNames.prefix(classes).map { $0 + "\n" }.joined(), to: namesFile)
         try AtomicFile.write("""
-            classes=\(classNames.count)
+            classes=\(classes)
             train=\(trainList)
             valid=\(validList)
             names=\(namesFile)
@@ -299,7 +303,8 @@ extension ShapesDataset {
 
     /// Renders one image. `solidBackground` forces a uniform background (for pixel checks in tests); `single` draws
     /// exactly one larger shape of class `singleClass` inside the image (classification samples).
-    static func renderScene(seed: UInt64, size: Int, solidBackground: Bool, single: Bool = false, singleClass: Int = 0) -> Scene {
+    static func renderScene(seed: UInt64, size: Int, solidBackground: Bool, single: Bool = false, singleClass: Int = 0,
+                            classes: Int = classNames.count) -> Scene {
         var rng = SeededRandom(seed: seed)
         var image = RGBImage(width: size, height: size)
         let style = solidBackground ? .solid : BackgroundStyle(rawValue: rng.uniformInt(below: 4))!
@@ -311,7 +316,7 @@ extension ShapesDataset {
         for _ in 0..<target {
             let color = pickColor(avoiding: palette, objects: placed.map(\.color), rng: &rng)
             for attempt in 0..<60 {
-                var shape = randomShape(size: size, rng: &rng, forceInside: single || attempt >= 40)
+                var shape = randomShape(size: size, rng: &rng, forceInside: single || attempt >= 40, classes: classes)
                 if single { shape = singleShape(shape, classIndex: singleClass, size: size, rng: &rng) }
                 let mask = Mask(shape)
                 if let object = tryPlace(mask, color: color, classIndex: shape.classIndex, image: &image, owner: &owner, placed: &placed) {
@@ -413,9 +418,9 @@ extension ShapesDataset {
         return shape
     }
 
-    private static func randomShape(size: Int, rng: inout SeededRandom, forceInside: Bool) -> Shape {
+    private static func randomShape(size: Int, rng: inout SeededRandom, forceInside: Bool, classes: Int = classNames.count) -> Shape {
         let s = Double(size)
-        let classIndex = rng.uniformInt(below: classNames.count)
+        let classIndex = rng.uniformInt(below: classes)
         // Object side: log-uniform in 9%…42% of the image, aspect ratio within ±15%.
         let side = s * exp(rng.uniformDouble(log(0.09), log(0.42)))
         let aspect = exp(rng.uniformDouble(-0.15, 0.15))

@@ -231,11 +231,13 @@ public final class Trainer {
         var interrupted = false
         var lastChart = Date.distantPast
         let sgd = SGD(momentum: net.momentum, decay: net.decay)
+        // The first multi-scale size (the largest) applies from the very first batch, as in darknet.
+        if let random = lastYolo?.random, random != 0 { try chooseScale(first: true) }
         loader.prefetch()
         while iteration < maxBatches {
             if stop() { interrupted = true; break }
             let iterationStart = Date()
-            if let random = lastYolo?.random, random != 0, loops % 10 == 0 { try chooseScale(first: loops == 0) }
+            if let random = lastYolo?.random, random != 0, loops % 10 == 0, loops > 0 { try chooseScale(first: false) }
             loops += 1
             let batch = try loader.next()
             if batch.width != network.width || batch.height != network.height {

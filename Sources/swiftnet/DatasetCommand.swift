@@ -35,23 +35,27 @@ struct Dataset: ParsableCommand {
         @Flag(help: "A classification dataset: one shape per image, the class name in the file name, labels= in the .data file.")
         var classification = false
 
+        @Option(help: "Use the first N shape classes only (1…\(ShapesDataset.classNames.count)).")
+        var classes: Int = ShapesDataset.classNames.count
+
         func validate() throws {
             if count < 1 || count > ShapesDataset.maxCount { throw ValidationError("--count must be 1…\(ShapesDataset.maxCount)") }
             if size < 32 || size > 8192 { throw ValidationError("--size must be 32…8192") }
             if !(validFraction >= 0 && validFraction < 1) { throw ValidationError("--valid-fraction must be in [0, 1)") }
             if out.isEmpty { throw ValidationError("--out must not be empty") }
+            if !(1...ShapesDataset.classNames.count).contains(classes) { throw ValidationError("--classes must be 1…\(ShapesDataset.classNames.count)") }
         }
 
         func run() throws {
             try reportingErrors {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let summary = try ShapesDataset.generate(outputDirectory: out, count: count, seed: seed, imageSize: size,
-                                                         validFraction: validFraction, classification: classification)
+                                                         validFraction: validFraction, classification: classification, classes: classes)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
                 let objects = summary.objectsPerClass.reduce(0, +)
                 print(String(format: "%d images (%d train, %d valid), %dx%d, %d objects, %.1f s",
                              summary.imageCount, summary.trainCount, summary.validCount, size, size, objects, seconds))
-                for (name, n) in zip(ShapesDataset.classNames, summary.objectsPerClass) {
+                for (name, n) in zip(ShapesDataset.classNames.prefix(classes), summary.objectsPerClass) {
                     print("  \(name.padding(toLength: 9, withPad: " ", startingAt: 0)) \(n)")
                 }
                 print("data: \(summary.dataFile)")

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetData
 import TestSupport
 import XCTest
 
@@ -279,5 +280,73 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(skipped.status, 0, skipped.stderr)
         XCTAssertTrue(skipped.stdout.contains("skipping 7 images with errors (--skip-bad)"), skipped.stdout)
         XCTAssertTrue(skipped.stdout.contains(missing), skipped.stdout)
+    }
+}
+
+/// Issue acceptance: a generated 3-class yolov4-pacsp trains a few iterations on a 3-class shapes dataset.
+final class ZooTrainingTests: XCTestCase {
+    func testGeneratedPacspWithThreeClassesTrains() throws {
+        let dir = try SharedData.temporaryDirectory()
+        var r = try CLI.run(["dataset", "shapes", "--out", dir + "/s3", "--count", "24", "--size", "96", "--classes", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["cfg", "yolov4-pacsp", "--classes", "3", "--width", "96", "--height", "96", "--batch", "2", "--subdivisions", "1",
+                         "--out", dir + "/pacsp3.cfg"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let cfg = try String(contentsOfFile: dir + "/pacsp3.cfg", encoding: .utf8)
+        XCTAssertEqual(cfg.components(separatedBy: "filters=24\n").count - 1, 3, "three heads with (3+5)·3 filters")
+        r = try CLI.run(["train", dir + "/pacsp3.cfg", "--data", dir + "/s3/shapes.data", "--max-batches", "5", "--set", "yolo.random=0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("     5/5: loss "), r.stdout)
+        XCTAssertFalse(r.stdout.lowercased().contains("nan"), r.stdout)
+    }
+}
+
+/// Classifier training, validation and the augment preview on a tiny generated classification set.
+final class ClassifierCommandTests: XCTestCase {
+    func testClassifierTrainsValidatesAndPreviews() throws {
+        let dir = try SharedData.temporaryDirectory()
+        var r = try CLI.run(["dataset", "shapes", "--classification", "--out", dir + "/cls", "--count", "40", "--size", "64", "--classes", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["cfg", "csdarknet-shapes", "--classes", "3", "--batch", "8", "--out", dir + "/cls.cfg"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["train", dir + "/cls.cfg", "--data", dir + "/cls/shapes.data", "--max-batches", "6", "--map", "--map-interval", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("top-1 accuracy = "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("best top-1 accuracy = "), r.stdout)
+        let weights = dir + "/cls/backup/cls_final.weights"
+        r = try CLI.run(["valid", "--data", dir + "/cls/shapes.data", "--cfg", dir + "/cls.cfg", "--weights", weights])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("8 images: top 1: "), r.stdout)
+        XCTAssertTrue(r.stdout.contains(", top 2: "), "top = .data's top=2: \(r.stdout)")
+        r = try CLI.run(["classify", dir + "/cls/images/circle_000000.jpg", "--cfg", dir + "/cls.cfg", "--weights", weights,
+                         "--names", dir + "/cls/shapes.names", "--top", "3"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout.split(separator: "\n").count, 4)
+
+        r = try CLI.run(["augment", "--data", dir + "/cls/shapes.data", "--cfg", dir + "/cls.cfg", "--count", "3", "--out", dir + "/aug", "--draw"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let targets = try String(contentsOfFile: dir + "/aug/0000.txt", encoding: .utf8).split(separator: " ").compactMap { Float($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertEqual(targets.count, 3)
+        XCTAssertEqual(targets.reduce(0, +), 1, accuracy: 1e-4, "soft targets sum to 1")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/aug/0002_boxes.png"))
+    }
+
+    func testDetectionAugmentPreviewWritesLabelsThatFitTheImage() throws {
+        let dir = try SharedData.temporaryDirectory()
+        var r = try CLI.run(["dataset", "shapes", "--out", dir + "/s", "--count", "12", "--size", "96"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        r = try CLI.run(["augment", "--data", dir + "/s/shapes.data", "--cfg", SharedData.projectRoot.path + "/cfg/shapes.cfg",
+                         "--count", "4", "--out", dir + "/aug", "--draw", "--set", "net.mosaic=1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for k in 0..<4 {
+            let image = try ImageIO.readRGB(dir + String(format: "/aug/%04d.png", k))
+            XCTAssertEqual(image.width, 160)
+            let lines = try String(contentsOfFile: dir + String(format: "/aug/%04d.txt", k), encoding: .utf8).split(separator: "\n")
+            for line in lines {
+                let v = line.split(separator: " ").map { Double($0)! }
+                XCTAssertTrue(v[1] > 0 && v[1] < 1 && v[2] > 0 && v[2] < 1 && v[3] > 0 && v[4] > 0, String(line))
+            }
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + String(format: "/aug/%04d_boxes.png", k)))
+        }
     }
 }
