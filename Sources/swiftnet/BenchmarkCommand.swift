@@ -39,11 +39,19 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Images per training iteration with --train (default: the cfg's batch/subdivisions).")
     var batch: Int?
 
+    @Flag(help: "Time the training data loader instead (decode + augmentation, one background thread); needs --data.")
+    var loader = false
+
+    @Option(help: "Darknet .data file (for --loader).")
+    var data: String?
+
     func validate() throws {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if batch != nil && !train { throw ValidationError("--batch goes with --train") }
+        if batch != nil && !train && !loader { throw ValidationError("--batch goes with --train or --loader") }
+        if loader && data == nil { throw ValidationError("--loader needs --data") }
+        if loader && train { throw ValidationError("give --train or --loader, not both") }
     }
 
     func run() throws {
@@ -52,6 +60,17 @@ struct Benchmark: ParsableCommand {
             let config = try cfgOptions.load(cfg)
             if train {
                 try benchmarkTraining(config)
+                return
+            }
+            if loader {
+                let result = try LoaderBenchmark.run(config: config, cfgPath: cfg, dataPath: data!, images: batch ?? 64,
+                                                     runs: runs, width: size.width, height: size.height)
+                print(String(format: "%@ loader, %dx%d, %d images per batch (%@): %.1f images/s on one thread (median of %d)",
+                             cfg, result.width, result.height, result.images, result.mode, result.imagesPerSecond, runs))
+                if let json {
+                    try AtomicFile.write(String(format: "{\"images_per_s\": %.3f, \"width\": %d, \"height\": %d}\n",
+                                                result.imagesPerSecond, result.width, result.height), to: json)
+                }
                 return
             }
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
