@@ -3,58 +3,30 @@ import SwiftnetCore
 import SwiftnetData
 import SwiftnetFormat
 
-/// Loads classification batches on a background queue, one iteration ahead (images drawn uniformly at random with
-/// replacement, as darknet's classifier training does).
-public final class ClassificationLoader: BatchLoader {
-    private final class Pending: @unchecked Sendable {
-        var result: Result<TrainingBatch, Error>?
-        let ready = DispatchSemaphore(value: 0)
-    }
-
+/// Loads classification batches (spec §5.5: crop/aspect/angle, flip, HSV, CutMix/Mosaic/MixUp, label smoothing),
+/// images drawn uniformly at random with replacement, as darknet's classifier training does.
+public final class ClassificationLoader: PrefetchingLoader {
     private let dataset: TrainingDataset
-    private let net: NetConfig
-    private var width: Int
-    private var height: Int
+    private var params: ClassifierAugmentParameters
     private let imagesPerBatch: Int
-    private var rng: SeededRandom
-    private let queue = DispatchQueue(label: "swiftnet.loader.classify", qos: .userInitiated)
-    private var pending: Pending?
 
     public init(dataset: TrainingDataset, net: NetConfig, width: Int, height: Int, imagesPerBatch: Int, seed: UInt64) {
         self.dataset = dataset
-        self.net = net
-        self.width = width
-        self.height = height
-        self.imagesPerBatch = imagesPerBatch
-        rng = SeededRandom(seed: seed)
-    }
-
-    public func setSize(width: Int, height: Int) {
-        self.width = width
-        self.height = height
-    }
-
-    public func prefetch() {
-        guard pending == nil else { return }
-        let job = Pending()
-        var params = ClassifierAugmentParameters(net: net, classes: dataset.classes)
+        params = ClassifierAugmentParameters(net: net, classes: dataset.classes)
         params.width = width
         params.height = height
-        let (dataset, count, seed) = (self.dataset, imagesPerBatch, rng.next())
-        queue.async {
-            job.result = Result { try Self.load(count: count, seed: seed, dataset: dataset, params: params) }
-            job.ready.signal()
-        }
-        pending = job
+        self.imagesPerBatch = imagesPerBatch
+        super.init(seed: seed, label: "swiftnet.loader.classify")
     }
 
-    public func next() throws -> TrainingBatch {
-        prefetch()
-        let job = pending!
-        job.ready.wait()
-        pending = nil
-        prefetch()
-        return try job.result!.get()
+    public override func setSize(width: Int, height: Int) {
+        params.width = width
+        params.height = height
+    }
+
+    override func job(seed: UInt64) -> () throws -> TrainingBatch {
+        let (count, dataset, params) = (imagesPerBatch, self.dataset, self.params)
+        return { try Self.load(count: count, seed: seed, dataset: dataset, params: params) }
     }
 
     static func load(count: Int, seed: UInt64, dataset: TrainingDataset, params: ClassifierAugmentParameters) throws -> TrainingBatch {

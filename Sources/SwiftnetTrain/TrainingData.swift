@@ -110,49 +110,41 @@ public protocol BatchLoader: AnyObject {
     func setSize(width: Int, height: Int)
 }
 
-/// Loads and augments training batches on a background queue, one iteration ahead of the trainer (darknet's
-/// loader threads): images are drawn uniformly at random with replacement from the training list.
-public final class DetectionLoader: BatchLoader {
+/// The background-queue machinery shared by the loaders: one batch is always being prepared while the trainer
+/// computes; subclasses say how to build a batch from a seed (`job(seed:)`, capturing their current settings).
+public class PrefetchingLoader: BatchLoader {
     private final class Pending: @unchecked Sendable {
         var result: Result<TrainingBatch, Error>?
         let ready = DispatchSemaphore(value: 0)
+        let work: () throws -> TrainingBatch
+
+        init(_ work: @escaping () throws -> TrainingBatch) { self.work = work }
+
+        func run() {
+            result = Result { try work() }
+            ready.signal()
+        }
     }
 
-    private let dataset: TrainingDataset
-    private var params: AugmentParameters
-    private let imagesPerBatch: Int
     private var rng: SeededRandom
-    private let queue = DispatchQueue(label: "swiftnet.loader", qos: .userInitiated)
+    private let queue: DispatchQueue
     private var pending: Pending?
-    /// Label files that were missing (background images), reported once each.
-    public private(set) var missingLabels = Set<String>()
-    private let lock = NSLock()
 
-    public init(dataset: TrainingDataset, params: AugmentParameters, imagesPerBatch: Int, seed: UInt64) {
-        self.dataset = dataset
-        self.params = params
-        self.imagesPerBatch = imagesPerBatch
+    init(seed: UInt64, label: String) {
         rng = SeededRandom(seed: seed)
+        queue = DispatchQueue(label: label, qos: .userInitiated)
     }
 
-    /// Network input size for batches scheduled from now on.
-    public func setSize(width: Int, height: Int) {
-        params.width = width
-        params.height = height
-    }
+    /// The work that builds one batch from `seed` with the loader's current settings (override).
+    func job(seed: UInt64) -> () throws -> TrainingBatch { { throw SwiftnetError.invalid("no loader job") } }
+
+    public func setSize(width: Int, height: Int) {}
 
     /// Starts loading the next batch if none is pending.
     public func prefetch() {
         guard pending == nil else { return }
-        let job = Pending()
-        let params = self.params
-        let count = imagesPerBatch
-        let seed = rng.next()
-        let dataset = self.dataset
-        queue.async { [weak self] in
-            job.result = Result { try Self.load(count: count, seed: seed, dataset: dataset, params: params, loader: self) }
-            job.ready.signal()
-        }
+        let job = Pending(job(seed: rng.next()))
+        queue.async { job.run() }
         pending = job
     }
 
@@ -164,6 +156,36 @@ public final class DetectionLoader: BatchLoader {
         pending = nil
         prefetch()
         return try job.result!.get()
+    }
+
+    deinit { pending?.ready.wait() }
+}
+
+/// Loads and augments detection batches (spec §5.3: jitter, flip, HSV, mosaic/MixUp/CutMix, blur, noise); images
+/// are drawn uniformly at random with replacement from the training list.
+public final class DetectionLoader: PrefetchingLoader {
+    private let dataset: TrainingDataset
+    private var params: AugmentParameters
+    private let imagesPerBatch: Int
+    /// Label files that were missing (background images), reported once each.
+    public private(set) var missingLabels = Set<String>()
+    private let lock = NSLock()
+
+    public init(dataset: TrainingDataset, params: AugmentParameters, imagesPerBatch: Int, seed: UInt64) {
+        self.dataset = dataset
+        self.params = params
+        self.imagesPerBatch = imagesPerBatch
+        super.init(seed: seed, label: "swiftnet.loader.detect")
+    }
+
+    public override func setSize(width: Int, height: Int) {
+        params.width = width
+        params.height = height
+    }
+
+    override func job(seed: UInt64) -> () throws -> TrainingBatch {
+        let (count, dataset, params) = (imagesPerBatch, self.dataset, self.params)
+        return { [weak self] in try Self.load(count: count, seed: seed, dataset: dataset, params: params, loader: self) }
     }
 
     func noteMissing(_ path: String) -> Bool {
