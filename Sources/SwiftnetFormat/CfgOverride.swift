@@ -75,9 +75,15 @@ extension CfgDocument {
 
 extension NetworkConfig {
     /// Parses a cfg file with overrides applied; `log` receives one line per changed option.
+    /// An override whose key no section reads (a typo such as `net.mosiac=1`) is an error.
     public init(contentsOf path: String, overrides: [CfgOverride], log: (String) -> Void = { _ in }) throws {
         var document = try CfgDocument(contentsOf: path)
         for line in try document.apply(overrides) { log(line) }
         try self.init(document: document)
+        for o in overrides {
+            if let unused = diagnostics.first(where: { $0.message.hasPrefix("unused key '\(o.key)' ") }) {
+                throw SwiftnetError.invalid("--set \(o): \(unused.message.replacingOccurrences(of: "unused key", with: "no layer reads the key")) — is it misspelt?")
+            }
+        }
     }
 }

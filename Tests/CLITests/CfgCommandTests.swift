@@ -39,6 +39,7 @@ final class CfgCommandTests: XCTestCase {
             (["cfg", "yolov4", "--batch", "4", "--subdivisions", "8"], "subdivisions must be 1…batch"),
             (["cfg", "yolov4", "--activation", "linear"], "--activation"),
             (["cfg", "yolov5"], "yolov5"),
+            (["cfg", "yolov4", "--classes", "0"], "classes must be 1"),
         ]
         for (arguments, message) in cases {
             let r = try CLI.run(arguments)
@@ -65,6 +66,24 @@ final class CfgCommandTests: XCTestCase {
         for file in committed {
             XCTAssertEqual(FileManager.default.contents(atPath: out + "/" + file),
                            FileManager.default.contents(atPath: root.appendingPathComponent("cfg/" + file).path), file)
+        }
+    }
+
+    func testSetOverridesArePrintedAndBadOnesAreErrors() throws {
+        let cfg = SharedData.projectRoot.path + "/cfg/shapes.cfg"
+        let ok = try CLI.run(["layers", cfg, "--set", "net.width=320", "--set", "net.height=320", "--set", "all.activation=mish"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertTrue(ok.stderr.contains("override: \(cfg):"), ok.stderr)
+        XCTAssertTrue(ok.stderr.contains("[net] width: 160 → 320 (--set net.width=320)"), ok.stderr)
+        XCTAssertTrue(ok.stdout.contains("   0 conv     16       3 x 3/ 2    320 x 320 x   3 ->  160 x 160 x  16"), ok.stdout)
+        for (arguments, message) in [
+            (["--set", "lstm.units=3"], "no section of \(cfg) matches 'lstm'"),
+            (["--set", "net.mosiac=1"], "no layer reads the key 'mosiac' in [net]"),
+            (["--set", "mosaic=1"], "expected section.key=value"),
+        ] {
+            let r = try CLI.run(["layers", cfg] + arguments)
+            XCTAssertEqual(r.status, 1, r.stdout)
+            XCTAssertTrue(r.stderr.contains(message), "\(arguments): \(r.stderr)")
         }
     }
 }

@@ -60,3 +60,18 @@ final class CfgOverrideTests: XCTestCase {
         XCTAssertThrowsError(try apply(["7.filters=1"]))
     }
 }
+
+final class CfgOverrideFileTests: XCTestCase {
+    func testUnknownKeyIsAnError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("o-\(UUID().uuidString).cfg").path
+        try "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=2\nactivation=leaky\n".write(toFile: path, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try NetworkConfig(contentsOf: path, overrides: [CfgOverride(parsing: "net.mosiac=1")])) { error in
+            XCTAssertTrue("\(error)".contains("--set net.mosiac=1: no layer reads the key 'mosiac' in [net]"), "\(error)")
+        }
+        XCTAssertThrowsError(try NetworkConfig(contentsOf: path, overrides: [CfgOverride(parsing: "convolutional.filterz=3")]))
+        var lines: [String] = []
+        let config = try NetworkConfig(contentsOf: path, overrides: [CfgOverride(parsing: "net.mosaic=1")]) { lines.append($0) }
+        XCTAssertTrue(config.net.mosaic)
+        XCTAssertEqual(lines, ["\(path):1: [net] mosaic = 1 added (--set net.mosaic=1)"])
+    }
+}
