@@ -10,9 +10,9 @@ public enum AugmentPreview {
     /// Writes `count` samples to `directory`: `NNNN.png` (the network input), `NNNN.txt` (YOLO labels after
     /// augmentation, or a classifier's soft target vector) and, with `draw`, `NNNN_boxes.png` with the boxes drawn.
     public static func write(cfgPath: String, overrides: [CfgOverride], dataPath: String, count: Int, directory: String,
-                             draw: Bool, seed: UInt64) throws {
+                             draw: Bool, seed: UInt64, width: Int? = nil, height: Int? = nil) throws {
         let config = try NetworkConfig(contentsOf: cfgPath, overrides: overrides)
-        let network = try Network(config: config, batch: 1, allocate: false)
+        let network = try Network(config: config, batch: 1, width: width, height: height, allocate: false)
         let yolo = network.layers.last { $0 is YoloLayer } as? YoloLayer
         let classes = yolo?.config.classes ?? network.outputLayer.outputShape.count
         let dataset = try TrainingDataset(dataPath: dataPath, networkClasses: classes, cfgPath: cfgPath, classifier: yolo == nil)

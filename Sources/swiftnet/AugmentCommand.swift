@@ -25,6 +25,7 @@ struct Augment: ParsableCommand {
     @Option(help: "Sampling and augmentation seed.")
     var seed: UInt64 = 1
 
+    @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
     func validate() throws {
@@ -34,7 +35,7 @@ struct Augment: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try AugmentPreview.write(cfgPath: cfg, overrides: try cfgOptions.parsedOverrides(), dataPath: data, count: count,
-                                     directory: out, draw: draw, seed: seed)
+                                     directory: out, draw: draw, seed: seed, width: size.width, height: size.height)
             print("\(count) samples written to \(out)")
         }
     }
