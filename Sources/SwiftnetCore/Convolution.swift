@@ -151,9 +151,8 @@ public extension Kernels {
                             workspace: UnsafeMutablePointer<Float>) {
         let n = g.outSpatial
         let k = g.columnRows
-        let tile = min(convolutionTile, n)
-        let tiles = (n + tile - 1) / tile
-        if tiles < Parallel.threads || activation.isChannelwise {
+        let minimumTiles = (n + convolutionTile - 1) / convolutionTile
+        if minimumTiles < Parallel.threads {
             // Few columns: unfold once, then split the filters across threads.
             let columns: UnsafePointer<Float>
             if g.isPointwise {
@@ -167,6 +166,10 @@ public extension Kernels {
             return
         }
         do {
+            // Balance the tiles over the threads: a whole number of rounds, equal widths (multiples of 16, ≤ convolutionTile).
+            let rounds = (minimumTiles + Parallel.threads - 1) / Parallel.threads
+            let tile = min(n, (ceilDiv(n, rounds * Parallel.threads) + 15) / 16 * 16)
+            let tiles = (n + tile - 1) / tile
             Parallel.tasks(tiles) { t, worker in
                 let n0 = t * tile
                 let width = min(tile, n - n0)
@@ -189,9 +192,11 @@ public extension Kernels {
                         let b = bias[c]
                         for i in 0..<width { row[i] += b }
                     }
-                    activateRange(row, 0..<width, activation)
+                    if !activation.isChannelwise { activateRange(row, 0..<width, activation) }
                 }
             }
+            // Channel-wise activations need whole columns across all filters: apply them once every tile is done.
+            if activation.isChannelwise { activate(output, batch: 1, channels: m, spatial: n, activation) }
         }
     }
 

@@ -1,4 +1,5 @@
 import SwiftnetCore
+import SwiftnetFormat
 import XCTest
 
 final class KernelTests: XCTestCase {
@@ -47,6 +48,59 @@ final class KernelTests: XCTestCase {
             counts[t] += 1
         }
         XCTAssertEqual(Array(UnsafeBufferPointer(start: counts, count: 100)), [Int](repeating: 1, count: 100))
+    }
+
+    /// The fused convolution (tiled or filter-split, any thread count) equals a direct sum over taps, and a
+    /// channel-wise activation is applied to whole columns.
+    func testConvolutionMatchesDirectSumForAnyThreadCount() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        let filters = 3
+        for kernel in [1, 3] {
+            let pad = kernel / 2
+            // 50×101 = 5050 output columns: 3 tiles of at most convolutionTile, so 1–3 threads tile and more split filters.
+            let g = ConvGeometry(channels: 2, height: 50, width: 101, kernel: kernel, strideX: 1, strideY: 1, pad: pad, dilation: 1,
+                                 outHeight: 50, outWidth: 101)
+            let n = g.outSpatial
+            let input = (0..<(2 * n)).map { Float(($0 * 37) % 23) / 23 - 0.5 }
+            let weights = (0..<(filters * g.columnRows)).map { Float(($0 * 11) % 7) / 7 - 0.4 }
+            let bias: [Float] = [0.1, -0.2, 0.05]
+            var expected = [Float](repeating: 0, count: filters * n)
+            for f in 0..<filters {
+                for y in 0..<50 {
+                    for x in 0..<101 {
+                        var sum = bias[f]
+                        for c in 0..<2 {
+                            for ky in 0..<kernel {
+                                for kx in 0..<kernel {
+                                    let iy = y - pad + ky, ix = x - pad + kx
+                                    guard iy >= 0, iy < 50, ix >= 0, ix < 101 else { continue }
+                                    sum += weights[((f * 2 + c) * kernel + ky) * kernel + kx] * input[(c * 50 + iy) * 101 + ix]
+                                }
+                            }
+                        }
+                        expected[f * n + y * 101 + x] = sum > 0 ? sum : 0.1 * sum
+                    }
+                }
+            }
+            var linear = expected.map { $0 > 0 ? $0 : $0 / 0.1 }
+            linear.withUnsafeMutableBufferPointer { Kernels.activate($0.baseAddress!, batch: 1, channels: filters, spatial: n, .normalizeChannels) }
+            for threads in [1, 2, 3, 4, 7] {
+                Parallel.threads = threads
+                for (activation, reference) in [(Activation.leaky, expected), (.normalizeChannels, linear)] {
+                    var output = [Float](repeating: .nan, count: filters * n)
+                    var workspace = [Float](repeating: 0, count: max(1, Kernels.convolutionWorkspaceCount(g)))
+                    input.withUnsafeBufferPointer { src in weights.withUnsafeBufferPointer { w in bias.withUnsafeBufferPointer { b in
+                        output.withUnsafeMutableBufferPointer { out in workspace.withUnsafeMutableBufferPointer { ws in
+                            Kernels.convolution(g, filters: filters, weights: w.baseAddress!, bias: b.baseAddress!, activation: activation,
+                                                input: src.baseAddress!, output: out.baseAddress!, workspace: ws.baseAddress!)
+                        } }
+                    } } }
+                    let worst = zip(output, reference).map { abs($0 - $1).isNaN ? Float.infinity : abs($0 - $1) }.max() ?? .infinity
+                    XCTAssertLessThan(worst, 1e-4, "kernel \(kernel), \(threads) threads, \(activation)")
+                }
+            }
+        }
     }
 
     func testGemmRowMajor() {
