@@ -58,6 +58,15 @@ final class CfgOverrideTests: XCTestCase {
         XCTAssertThrowsError(try CfgOverride(parsing: "mosaic=0")) { XCTAssertTrue("\($0)".contains("expected section.key=value")) }
         XCTAssertThrowsError(try apply(["lstm.x=1"])) { XCTAssertTrue("\($0)".contains("no section of t.cfg matches 'lstm'")) }
         XCTAssertThrowsError(try apply(["7.filters=1"]))
+        XCTAssertThrowsError(try apply(["-5.filters=1"]), "negative indices stop at the first layer, never [net]")
+    }
+
+    func testNegativeIndexCountsFromTheLastLayer() throws {
+        let (config, log) = try apply(["-1.classes=3", "-2.filters=24"])
+        guard case .yolo(let y) = config.layers[3].config, case .convolutional(let c2) = config.layers[2].config else { return XCTFail() }
+        XCTAssertEqual(y.classes, 3)
+        XCTAssertEqual(c2.filters, 24)
+        XCTAssertEqual(log, ["t.cfg:16: [yolo] classes: 2 → 3 (--set -1.classes=3)", "t.cfg:13: [convolutional] filters: 21 → 24 (--set -2.filters=24)"])
     }
 }
 
@@ -73,5 +82,16 @@ final class CfgOverrideFileTests: XCTestCase {
         let config = try NetworkConfig(contentsOf: path, overrides: [CfgOverride(parsing: "net.mosaic=1")]) { lines.append($0) }
         XCTAssertTrue(config.net.mosaic)
         XCTAssertEqual(lines, ["\(path):1: [net] mosaic = 1 added (--set net.mosaic=1)"])
+    }
+
+    /// A duplicated key elsewhere in the cfg stays a warning; only the options the override wrote decide.
+    func testUnrelatedDuplicateKeyIsNotBlamedOnTheOverride() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("o-\(UUID().uuidString).cfg").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=2\nactivation=leaky\nactivation=relu\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try NetworkConfig(contentsOf: path, overrides: [CfgOverride(parsing: "all.activation=mish")])
+        guard case .convolutional(let c) = config.layers[0].config else { return XCTFail() }
+        XCTAssertEqual(c.activation, .mish, "the first occurrence is the one read, as in darknet")
+        XCTAssertEqual(config.diagnostics.map(\.line), [8], "the duplicate stays an unused-key warning")
     }
 }
