@@ -73,21 +73,18 @@ public final class ConvolutionalLayer: Layer {
 
     public override var workspaceCount: Int {
         let inference = Kernels.convolutionWorkspaceCount(geometry)
-        // Training backward: each worker needs a column matrix and its delta at once.
-        return training ? max(inference, Parallel.threads * 2 * geometry.columnRows * geometry.outSpatial) : inference
+        // Training backward: each worker needs a column matrix and its delta at once, and every worker but the first
+        // its own weight-gradient partial sum (in the network's shared workspace, so only the largest layer counts).
+        return training ? max(inference, backwardColumnsCount + (Parallel.threads - 1) * weights.count) : inference
     }
 
-    /// Training: weight-gradient partial sums of the workers other than the first (`threads − 1` × weights).
-    private var partialWeightUpdates = Buffer(count: 0)
+    private var backwardColumnsCount: Int { Parallel.threads * 2 * geometry.columnRows * geometry.outSpatial }
 
     public override var trainables: [Trainable] { weightTrainables }
 
     public override func allocateTraining() {
         let n = batch * outputShape.count
         if preActivation.count != n { preActivation = Buffer(count: n) }
-        if partialWeightUpdates.count != (Parallel.threads - 1) * weights.count {
-            partialWeightUpdates = Buffer(count: (Parallel.threads - 1) * weights.count)
-        }
         if config.batchNormalize {
             if normalized.count != n { normalized = Buffer(count: n) }
             if batchMean.count != config.filters {
@@ -261,8 +258,8 @@ public final class ConvolutionalLayer: Layer {
         // Images are independent: workers take whole images (disjoint input deltas) and sum their weight gradients.
         let weightUpdate = updates[1].update.pointer
         let workers = min(Parallel.threads, ctx.batch)
-        if workers > 1 { partialWeightUpdates.pointer.update(repeating: 0, count: (workers - 1) * weights.count) }
-        let partials = partialWeightUpdates.pointer
+        let partials = ctx.workspace + backwardColumnsCount
+        if workers > 1 { partials.update(repeating: 0, count: (workers - 1) * weights.count) }
         let weightCount = weights.count
         Parallel.tasks(ctx.batch) { b, worker in
             let columns = ctx.workspace + worker * 2 * k * spatial
