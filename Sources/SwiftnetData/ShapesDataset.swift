@@ -105,11 +105,7 @@ public enum ShapesDataset {
         func join(_ name: String) -> String { base == "/" ? "/" + name : base + "/" + name }
         let imagesDirectory = join("images")
         for directory in [base, imagesDirectory, join("backup")] {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw SwiftnetError.file(path: directory, message: "cannot create directory: \(error.localizedDescription)")
-            }
+            try ensureDirectory(directory)
         }
 
         func imagePath(_ index: Int) -> String {

@@ -51,6 +51,6 @@ public final class Classifier {
 
     /// Indices of the `k` largest values, highest first; ties keep the lower index.
     public static func topK(_ values: [Float], k: Int) -> [Int] {
-        Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(k))
+        Array(values.indices.sorted { values[$0] != values[$1] ? values[$0] > values[$1] : $0 < $1 }.prefix(max(0, k)))
     }
 }

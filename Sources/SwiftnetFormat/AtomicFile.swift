@@ -34,3 +34,23 @@ public enum AtomicFile {
         try write(Data(text.utf8), to: path)
     }
 }
+
+/// Creates a directory (and its parents) unless it exists, or fails with a message naming the path and the reason.
+public func ensureDirectory(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw SwiftnetError.file(path: path, message: "exists and is not a directory") }
+        return
+    }
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        // Name the usual culprit: a parent that is a file.
+        var parent = URL(fileURLWithPath: path).deletingLastPathComponent()
+        while parent.path != "/" && !FileManager.default.fileExists(atPath: parent.path) { parent = parent.deletingLastPathComponent() }
+        if FileManager.default.fileExists(atPath: parent.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw SwiftnetError.file(path: path, message: "cannot create the directory: \(parent.path) is a file")
+        }
+        throw SwiftnetError.file(path: path, message: "cannot create the directory: \(error.localizedDescription)")
+    }
+}

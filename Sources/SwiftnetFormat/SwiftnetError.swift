@@ -27,6 +27,19 @@ public enum SwiftnetError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+extension SwiftnetError {
+    /// Runs `body`, turning an ``invalid(_:)`` error into a ``cfg(path:line:message:)`` error naming the cfg file
+    /// whose values were rejected.
+    public static func attributing<T>(toCfg path: String, line: Int?, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch SwiftnetError.invalid(let message) { throw SwiftnetError.cfg(path: path, line: line, message: message) }
+    }
+
+    /// Runs `body`, turning an ``invalid(_:)`` error into a ``data(path:line:message:)`` error naming the data file.
+    public static func attributing<T>(toData path: String, line: Int?, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch SwiftnetError.invalid(let message) { throw SwiftnetError.data(path: path, line: line, message: message) }
+    }
+}
+
 /// A non-fatal remark about an input file (e.g. an unused cfg key), with its location.
 public struct Diagnostic: Equatable, CustomStringConvertible, Sendable {
     public var path: String

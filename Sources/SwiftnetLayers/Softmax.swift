@@ -39,6 +39,7 @@ public final class SoftmaxLayer: Layer {
                 }
             }
         }
+        crossEntropy = nil
         if ctx.training, let truth = ctx.truth, !config.noloss { computeLoss(truth: truth.vectors, batch: ctx.batch) }
     }
 

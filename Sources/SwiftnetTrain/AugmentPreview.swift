@@ -21,18 +21,13 @@ public enum AugmentPreview {
             var params = AugmentParameters(net: config.net, lastYolo: yolo.config)
             params.width = network.width
             params.height = network.height
-            try params.validate()
+            try SwiftnetError.attributing(toCfg: cfgPath, line: config.net.line) { try params.validate() }
             loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: count, seed: seed)
         } else {
             loader = ClassificationLoader(dataset: dataset, net: config.net, width: network.width, height: network.height,
                                           imagesPerBatch: count, seed: seed)
         }
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } else if !isDirectory.boolValue {
-            throw SwiftnetError.file(path: directory, message: "exists and is not a directory")
-        }
+        try ensureDirectory(directory)
         let batch = try loader.next()
         let size = 3 * batch.width * batch.height
         for k in 0..<count {

@@ -31,10 +31,13 @@ public final class ClassificationLoader: PrefetchingLoader {
 
     static func load(count: Int, seed: UInt64, dataset: TrainingDataset, params: ClassifierAugmentParameters) throws -> TrainingBatch {
         var rng = SeededRandom(seed: seed)
-        var paths: [String] = []
+        // ClassifierAugment.batch draws its sources in rounds of `count` (first images, then mixing partners).
+        var paths = [[String]](repeating: [], count: count)
+        var drawn = 0
         let samples = try ClassifierAugment.batch(count: count, params: params, rng: &rng) { rng in
             let path = dataset.trainPaths[rng.randomIndex(below: dataset.trainPaths.count)]
-            paths.append(path)
+            paths[drawn % count].append(path)
+            drawn += 1
             return (try ImageIO.readRGB(dataset.resolve(path)), try ClassifierAugment.label(forPath: path, names: dataset.names))
         }
         return TrainingBatch(width: params.width, height: params.height, input: samples.flatMap(\.image.data), truths: [],

@@ -7,10 +7,13 @@ public struct LearningRateSchedule {
     public let net: NetConfig
     /// `learning_rate × #GPUs` (one "GPU" here).
     public var baseRate: Float
+    /// The iteration training ends at (the cfg's `max_batches` unless overridden); `poly` decays to 0 there.
+    public let maxBatches: Int
     private var rng: SeededRandom
 
-    public init(net: NetConfig, seed: UInt64 = 0) {
+    public init(net: NetConfig, maxBatches: Int? = nil, seed: UInt64 = 0) {
         self.net = net
+        self.maxBatches = maxBatches ?? net.maxBatches
         baseRate = net.learningRate
         rng = SeededRandom(seed: seed ^ 0x5EED)
     }
@@ -35,7 +38,7 @@ public struct LearningRateSchedule {
             }
             return rate
         case .exp: return lr * powf(net.gamma, Float(t))
-        case .poly: return lr * powf(1 - Float(t) / Float(max(1, net.maxBatches)), net.power)
+        case .poly: return lr * powf(max(0, 1 - Float(t) / Float(max(1, maxBatches))), net.power)
         case .sigmoid: return lr / (1 + expf(net.gamma * Float(t - net.step)))
         case .random: return lr * powf(rng.nextFloat(), net.power)
         case .sgdr:

@@ -137,7 +137,7 @@ public final class Trainer {
         guard maxBatches > 0 else {
             throw SwiftnetError.cfg(path: options.cfgPath, line: net.line, message: "max_batches must be positive (or pass --max-batches)")
         }
-        name = URL(fileURLWithPath: options.cfgPath).deletingPathExtension().lastPathComponent
+        name = Self.checkpointBase(cfgPath: options.cfgPath)
         backup = options.backup ?? dataset.backup
         network = try Network(config: config, batch: net.miniBatch, width: options.width, height: options.height)
         try network.prepareForTraining()
@@ -147,15 +147,22 @@ public final class Trainer {
             if let missing = result.firstMissingLayer {
                 log("\(weights): loaded the first \(result.loadedRecords) of \(result.totalRecords) parameterised layers; layers from \(missing) on start from random initialisation")
             }
-            iteration = options.clear ? 0 : Int(result.header.seen) / imagesPerIteration
+            if options.clear {
+                iteration = 0
+            } else {
+                guard let seen = Int(exactly: result.header.seen), seen / imagesPerIteration <= Int(Int32.max) else {
+                    throw SwiftnetError.file(path: weights, message: "header says \(result.header.seen) images were seen, which no training run reaches; pass --clear to start at iteration 0")
+                }
+                iteration = seen / imagesPerIteration
+            }
         }
-        schedule = LearningRateSchedule(net: net, seed: options.seed)
+        schedule = LearningRateSchedule(net: net, maxBatches: maxBatches, seed: options.seed)
         rng = SeededRandom(seed: options.seed &+ 0x7A1)
         if let yolo {
             var params = AugmentParameters(net: net, lastYolo: yolo)
             params.width = network.width
             params.height = network.height
-            try params.validate()
+            try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) { try params.validate() }
             loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
         } else {
             loader = ClassificationLoader(dataset: dataset, net: net, width: network.width, height: network.height,
@@ -164,30 +171,42 @@ public final class Trainer {
         chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
         if options.map {
-            guard let valid = dataset.validList else {
-                throw SwiftnetError.data(path: options.dataPath, line: nil, message: "--map needs a valid= list")
-            }
+            // As in darknet, the training list stands in when the .data file names no valid= list.
+            let valid = dataset.validList ?? dataset.trainList
+            if dataset.validList == nil { log("\(options.dataPath): no valid= list; --map evaluates on the training list \(valid)") }
             if yolo == nil {
                 let paths = textLines(try readTextFile(valid)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                 classValidation = try paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
             } else {
                 let gt = try GroundTruth.loadDarknetList(listPath: valid, names: dataset.names,
-                                                          options: DarknetListOptions(readImageHeaders: false, baseDirectory: nil))
+                                                          options: DarknetListOptions(readImageHeaders: false, baseDirectory: dataset.base))
                 validation = (gt, dataset.base)
+            }
+            // A missing validation image would otherwise stop training at the first evaluation.
+            let listed = validation?.0.images.map(\.path) ?? classValidation?.map(\.0) ?? []
+            let missing = listed.filter { !FileManager.default.fileExists(atPath: dataset.resolve($0)) }
+            if let first = missing.first {
+                throw SwiftnetError.file(path: dataset.resolve(first),
+                                         message: "listed in \(valid) but does not exist" + (missing.count > 1 ? " (\(missing.count) listed images are missing)" : ""))
             }
         }
         try ensureDirectory(backup)
     }
 
-    private func ensureDirectory(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw SwiftnetError.file(path: path, message: "backup path exists and is not a directory") }
-            return
-        }
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw SwiftnetError.file(path: path, message: "cannot create the backup directory: \(error.localizedDescription)")
-        }
+    /// Saves `<base>_ema.weights`: the averaged parameters with the current rolling statistics (spec §5.8).
+    public func saveEMA() throws -> String? {
+        guard let ema, ema.isInitialized else { return nil }
+        ema.swap(with: network)
+        defer { ema.swap(with: network) }
+        return try save("ema")
+    }
+
+    /// darknet's `basecfg`: the cfg's file name up to its first `.` (`my.model.cfg` → `my`); a name starting with
+    /// `.` keeps everything before its extension instead of becoming empty.
+    public static func checkpointBase(cfgPath: String) -> String {
+        let file = URL(fileURLWithPath: cfgPath).lastPathComponent
+        let base = file.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? file
+        return base.isEmpty ? URL(fileURLWithPath: cfgPath).deletingPathExtension().lastPathComponent : base
     }
 
     public func weightsPath(_ suffix: String) -> String { backup + "/" + name + "_" + suffix + ".weights" }
@@ -226,7 +245,7 @@ public final class Trainer {
         var lastLoss: Float = 0
         var bestMAP: Float?
         var lastMAP: Float?
-        var nextMap = iteration + mapInterval
+        var nextMap = nextEvaluation(after: iteration)
         var loops = 0
         var interrupted = false
         var lastChart = Date.distantPast
@@ -234,72 +253,91 @@ public final class Trainer {
         // The first multi-scale size (the largest) applies from the very first batch, as in darknet.
         if let random = lastYolo?.random, random != 0 { try chooseScale(first: true) }
         loader.prefetch()
-        while iteration < maxBatches {
-            if stop() { interrupted = true; break }
-            let iterationStart = Date()
-            if let random = lastYolo?.random, random != 0, loops % 10 == 0, loops > 0 { try chooseScale(first: false) }
-            loops += 1
-            let batch = try loader.next()
-            if batch.width != network.width || batch.height != network.height {
-                try network.resize(width: batch.width, height: batch.height)
-            }
-            var loss: Float = 0
-            let mb = net.miniBatch
-            let size = 3 * batch.width * batch.height
-            for s in 0..<net.subdivisions {
-                batch.input.withUnsafeBufferPointer { src in
-                    network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
+        do {
+            while iteration < maxBatches {
+                if stop() { interrupted = true; break }
+                let iterationStart = Date()
+                if let random = lastYolo?.random, random != 0, loops % 10 == 0, loops > 0 { try chooseScale(first: false) }
+                loops += 1
+                let batch = try loader.next()
+                if batch.width != network.width || batch.height != network.height {
+                    try network.resize(width: batch.width, height: batch.height)
                 }
-                network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes))
-                let reported = isClassifier ? (network.outputLayer as? SoftmaxLayer)?.crossEntropy : network.cost
-                guard let cost = reported, cost.isFinite else {
-                    throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
+                var loss: Float = 0
+                let mb = net.miniBatch
+                let size = 3 * batch.width * batch.height
+                for s in 0..<net.subdivisions {
+                    batch.input.withUnsafeBufferPointer { src in
+                        network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
+                    }
+                    network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes))
+                    let reported = isClassifier ? (network.outputLayer as? SoftmaxLayer)?.crossEntropy : network.cost
+                    guard let cost = reported else {
+                        throw SwiftnetError.cfg(path: options.cfgPath, line: network.outputLayer.spec.line,
+                                                message: "the output layer computes no loss (noloss=1?), so there is nothing to train")
+                    }
+                    guard cost.isFinite else {
+                        throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
+                    }
+                    loss += cost
+                    network.backward()
                 }
-                loss += cost
-                network.backward()
-            }
-            loss /= Float(imagesPerIteration)
-            if !updatesAreFinite() { throw nanError("the gradients", paths: batch.paths) }
-            iteration += 1
-            let rate = schedule.rate(at: iteration)
-            sgd.step(network: network, rate: rate, imagesPerIteration: imagesPerIteration, iteration: iteration,
-                     firstLayer: network.firstTrainedLayer)
-            stepEMA()
-            lastLoss = loss
-            averageLoss = averageLoss < 0 || averageLoss.isNaN ? loss : 0.9 * averageLoss + 0.1 * loss
-            chart.add(iteration: iteration, averageLoss: averageLoss)
-            let seconds = Date().timeIntervalSince(iterationStart)
-            let elapsed = Date().timeIntervalSince(start)
-            let done = iteration - startIteration
-            let eta = elapsed / Double(max(1, done)) * Double(maxBatches - iteration)
-            log(String(format: "%6d/%d: loss %.4f, avg %.4f, rate %.6f, %.2f s, %.1f img/s, ETA %@%@", iteration, maxBatches,
-                       Double(loss), Double(averageLoss), Double(rate), seconds, Double(imagesPerIteration) / max(seconds, 1e-9),
-                       formatDuration(eta), network.width != config.net.width ? " (\(network.width)×\(network.height))" : ""))
-            if iteration >= lastSave + saveEvery || iteration % saveEvery == 0 {
-                lastSave = iteration
-                log("saved \(try save("\(iteration)"))")
-            }
-            if saveEvery > lastEvery && (iteration >= lastLast + lastEvery || (iteration % lastEvery == 0 && iteration > 1)) {
-                lastLast = iteration
-                _ = try save("last")
-            }
-            if (validation != nil || classValidation != nil) && (iteration >= nextMap || iteration == maxBatches) {
-                nextMap = iteration + mapInterval
-                let map = isClassifier ? try evaluateTop1() : try evaluateMAP()
-                let metric = isClassifier ? "top-1 accuracy" : "mean average precision (mAP@0.50)"
-                lastMAP = map
-                chart.add(iteration: iteration, map: map)
-                if map >= (bestMAP ?? -1) {
-                    bestMAP = map
-                    log(String(format: "%@ = %.6f — new best, saved %@", metric, Double(map), try save("best")))
-                } else {
-                    log(String(format: "%@ = %.6f (best %.6f)", metric, Double(map), Double(bestMAP ?? 0)))
+                loss /= Float(imagesPerIteration)
+                if !updatesAreFinite() { throw nanError("the gradients", paths: batch.paths) }
+                let rate = schedule.rate(at: iteration + 1)
+                guard rate.isFinite else {
+                    throw SwiftnetError.cfg(path: options.cfgPath, line: net.line,
+                                            message: "the learning rate at iteration \(iteration + 1) is \(rate) (policy \(net.policy.rawValue)); check the schedule's keys")
+                }
+                iteration += 1
+                sgd.step(network: network, rate: rate, imagesPerIteration: imagesPerIteration, iteration: iteration,
+                         firstLayer: network.firstTrainedLayer)
+                stepEMA()
+                lastLoss = loss
+                averageLoss = averageLoss < 0 || averageLoss.isNaN ? loss : 0.9 * averageLoss + 0.1 * loss
+                chart.add(iteration: iteration, averageLoss: averageLoss)
+                let seconds = Date().timeIntervalSince(iterationStart)
+                let elapsed = Date().timeIntervalSince(start)
+                let done = iteration - startIteration
+                let eta = elapsed / Double(max(1, done)) * Double(maxBatches - iteration)
+                log(String(format: "%6d/%d: loss %.4f, avg %.4f, rate %.6f, %.2f s, %.1f img/s, ETA %@%@", iteration, maxBatches,
+                           Double(loss), Double(averageLoss), Double(rate), seconds, Double(imagesPerIteration) / max(seconds, 1e-9),
+                           formatDuration(eta), network.width != config.net.width ? " (\(network.width)×\(network.height))" : ""))
+                if iteration >= lastSave + saveEvery || iteration % saveEvery == 0 {
+                    lastSave = iteration
+                    log("saved \(try save("\(iteration)"))")
+                }
+                if saveEvery > lastEvery && (iteration >= lastLast + lastEvery || (iteration % lastEvery == 0 && iteration > 1)) {
+                    lastLast = iteration
+                    _ = try save("last")
+                    if let ema, ema.isInitialized { _ = try saveEMA() }
+                }
+                if (validation != nil || classValidation != nil) && (iteration >= nextMap || iteration == maxBatches) {
+                    nextMap = nextEvaluation(after: iteration)
+                    let map = isClassifier ? try evaluateTop1() : try evaluateMAP()
+                    let metric = isClassifier ? "top-1 accuracy" : "mean average precision (mAP@0.50)"
+                    lastMAP = map
+                    chart.add(iteration: iteration, map: map)
+                    if map >= (bestMAP ?? -1) {
+                        bestMAP = map
+                        log(String(format: "%@ = %.6f — new best, saved %@", metric, Double(map), try save("best")))
+                    } else {
+                        log(String(format: "%@ = %.6f (best %.6f)", metric, Double(map), Double(bestMAP ?? 0)))
+                    }
+                }
+                if Date().timeIntervalSince(lastChart) > 10 || iteration == maxBatches {
+                    lastChart = Date()
+                    try writeChart(averageLoss: averageLoss, eta: eta)
                 }
             }
-            if Date().timeIntervalSince(lastChart) > 10 || iteration == maxBatches {
-                lastChart = Date()
-                try writeChart(averageLoss: averageLoss, eta: eta)
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            // A data, evaluation or disk error: keep what was trained (the weights are finite, checked every update).
+            if iteration > startIteration, let path = try? save("last") {
+                log("stopped by an error at iteration \(iteration); saved \(path) (resume from it after fixing the problem)")
             }
+            throw error
         }
         let finalPath = interrupted ? try save("last") : try save("final")
         try writeChart(averageLoss: averageLoss, eta: 0)
@@ -308,6 +346,11 @@ public final class Trainer {
                             bestMAP: bestMAP, lastMAP: lastMAP, seconds: seconds,
                             imagesPerSecond: Double((iteration - startIteration) * imagesPerIteration) / max(seconds, 1e-9),
                             interrupted: interrupted, weightsPath: finalPath)
+    }
+
+    /// darknet: `max(last + interval, burn_in)`; an explicit `--map-interval` is taken as given.
+    private func nextEvaluation(after last: Int) -> Int {
+        options.mapInterval != nil ? last + mapInterval : max(last + mapInterval, config.net.burnIn)
     }
 
     private var mapInterval: Int {
@@ -368,9 +411,9 @@ public final class Trainer {
         return true
     }
 
-    private func nanError(_ what: String, paths: [String]) -> TrainingError {
+    private func nanError(_ what: String, paths: [[String]]) -> TrainingError {
         TrainingError(description: "\(what) became NaN or infinite at iteration \(iteration + 1); training stopped, no weights were written for this iteration. Images of the batch:\n  "
-                      + paths.joined(separator: "\n  ")
+                      + paths.map { $0.joined(separator: " + ") }.joined(separator: "\n  ")
                       + "\nCheck these images and labels, or lower learning_rate / raise burn_in in the cfg.")
     }
 

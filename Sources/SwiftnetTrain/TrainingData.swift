@@ -12,6 +12,8 @@ public struct TrainingDataset {
     public var classes: Int
     public var names: [String]
     public var trainPaths: [String]
+    /// The training list file (resolved).
+    public var trainList: String
     public var validList: String?
     public var backup: String
     /// Resolves list entries (relative to the working directory, or to the `.data` folder when that is where they are).
@@ -34,7 +36,7 @@ public struct TrainingDataset {
         }
         let trainBase = locate(train)
         base = trainBase
-        let trainList = Self.join(trainBase, train)
+        trainList = Self.join(trainBase, train)
         guard FileManager.default.fileExists(atPath: trainList) else {
             throw SwiftnetError.data(path: dataPath, line: data.entries["train"]?.line, message: "train list \(train) does not exist")
         }
@@ -64,6 +66,11 @@ public struct TrainingDataset {
         backup = data.string("backup").map { Self.join(locate($0), $0) } ?? "backup"
         saveWeightsEvery = try data.int("saveweights")
         saveLastEvery = try data.int("savelast")
+        for (key, value) in [("saveweights", saveWeightsEvery), ("savelast", saveLastEvery)] {
+            if let value, value < 1 {
+                throw SwiftnetError.data(path: dataPath, line: data.entries[key]?.line, message: "\(key)=\(value): must be at least 1 (iterations between checkpoints)")
+            }
+        }
     }
 
     static func join(_ base: String?, _ path: String) -> String {
@@ -84,9 +91,10 @@ public struct TrainingBatch {
     public var truths: [[LabelBox]]
     /// Classification: `images × classes` target probabilities.
     public var targets: [Float] = []
-    public var paths: [String]
+    /// The list entries each image was made from (several with mosaic, mixup or cutmix).
+    public var paths: [[String]]
 
-    public init(width: Int, height: Int, input: [Float], truths: [[LabelBox]], targets: [Float] = [], paths: [String]) {
+    public init(width: Int, height: Int, input: [Float], truths: [[LabelBox]], targets: [Float] = [], paths: [[String]]) {
         self.width = width
         self.height = height
         self.input = input
@@ -201,7 +209,8 @@ public final class DetectionLoader: PrefetchingLoader {
         let size = 3 * params.width * params.height
         var input = [Float](repeating: 0, count: count * size)
         var truths: [[LabelBox]] = []
-        var paths: [String] = []
+        var paths: [[String]] = []
+        var drawn: [String] = []
         var rng = SeededRandom(seed: seed)
         let source: DetectionBatchAugment.Source = { rng in
             let path = dataset.trainPaths[rng.randomIndex(below: dataset.trainPaths.count)]
@@ -215,7 +224,7 @@ public final class DetectionLoader: PrefetchingLoader {
                     FileHandle.standardError.write(Data("warning: \(labelPath): no label file; \(path) is used as a background image\n".utf8))
                 }
             }
-            paths.append(path)
+            drawn.append(path)
             return (image, boxes)
         }
         let share = max(1, (count + 5) / 6)
@@ -229,6 +238,8 @@ public final class DetectionLoader: PrefetchingLoader {
                                                      source: source)
                 }
                 truths.append(info.labels)
+                paths.append(drawn)
+                drawn.removeAll()
                 k += 1
             }
         }

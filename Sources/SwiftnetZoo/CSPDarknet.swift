@@ -23,6 +23,7 @@ extension NetworkBuilder {
     /// first stage keeps all 64 channels in both parts).
     ///
     /// - Returns: the outputs at strides 8, 16 and 32.
+    @discardableResult
     public mutating func cspDarknet53() -> (stride8: Int, stride16: Int, stride32: Int) {
         comment("CSP-DarkNet-53")
         conv(32, size: 3)

@@ -170,6 +170,7 @@ struct Classify: ParsableCommand {
     func validate() throws {
         if images.isEmpty { throw ValidationError("give at least one image (or a .txt list of images)") }
         if model.cfg == nil || model.weights == nil { throw ValidationError("classify needs --cfg and --weights") }
+        if top < 1 { throw ValidationError("--top must be at least 1") }
     }
 
     func run() throws {

@@ -29,16 +29,3 @@ func uniqueStems(_ paths: [String]) -> [String] {
     }
 }
 
-/// Creates a directory (and parents) or fails with a message naming it.
-func ensureDirectory(_ path: String) throws {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw SwiftnetError.file(path: path, message: "exists and is not a directory") }
-        return
-    }
-    do {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-        throw SwiftnetError.file(path: path, message: "cannot create directory: \(error.localizedDescription)")
-    }
-}

@@ -163,7 +163,9 @@ struct Map: ParsableCommand {
         let base = try dataBaseDirectory(dataPath)
         let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
-        let run = try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+        let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
+            try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+        }
         let total = groundTruth.images.count
         let start = Date()
         let report = try run.evaluate(options: options) { done in
@@ -212,7 +214,9 @@ struct Valid: ParsableCommand {
             }
             let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
             let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
-            let run = try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+            let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
+                try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+            }
             let total = groundTruth.images.count
             let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count)) { done in
                 FileHandle.standardError.write(Data("\r\(done)/\(total)".utf8))
@@ -231,13 +235,20 @@ struct Valid: ParsableCommand {
             throw SwiftnetError.data(path: dataPath, line: nil, message: "a classifier needs labels= (class names matched in image paths)")
         }
         let names = try NamesFile.read(data.resolve(labelsValue))
-        let list = resolver(base)(data.string("valid")!)
+        guard let valid = data.string("valid") else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "no valid= entry (the list of validation images)")
+        }
+        let list = resolver(base)(valid)
         let paths = textLines(try readTextFile(list)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
         guard network.outputLayer.outputShape.count == names.count else {
             throw SwiftnetError.data(path: dataPath, line: nil, message: "\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
         }
-        let k = min(names.count, try data.int("top") ?? 5)
+        let top = try data.int("top") ?? 5
+        guard top >= 1 else {
+            throw SwiftnetError.data(path: dataPath, line: data.entries["top"]?.line, message: "top=\(top): must be at least 1")
+        }
+        let k = min(names.count, top)
         let classifier = Classifier(network: network)
         var top1 = 0, topK = 0
         for (i, path) in paths.enumerated() {

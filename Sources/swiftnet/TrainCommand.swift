@@ -97,22 +97,35 @@ struct Train: ParsableCommand {
     }
 }
 
-/// Catches SIGINT so that training can save `_last.weights` and stop between iterations.
+/// Catches SIGINT and SIGTERM so that training can save `_last.weights` and stop between iterations; a second
+/// signal while it finishes the iteration (or an mAP evaluation) exits at once with status 130.
 final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
-    private let source: DispatchSourceSignal
+    private var sources: [DispatchSourceSignal] = []
 
     init() {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler { [unowned self] in
-            FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration, saving _last.weights and stopping\n".utf8))
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             lock.lock()
-            flag = true
+            let index = sources.count
+            sources.append(source)
             lock.unlock()
+            source.setEventHandler { [unowned self] in
+                lock.lock()
+                // Signals arriving together are coalesced into one event; `data` counts them.
+                let second = flag || sources[index].data > 1
+                flag = true
+                lock.unlock()
+                if second {
+                    FileHandle.standardError.write(Data("\ninterrupted again: stopping now without saving\n".utf8))
+                    exit(130)
+                }
+                FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n".utf8))
+            }
+            source.resume()
         }
-        source.resume()
     }
 
     var isSet: Bool {

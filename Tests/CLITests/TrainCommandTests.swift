@@ -167,6 +167,175 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: backup + "tiny_final.weights"))
     }
 
+    /// A second Ctrl-C does not wait for the iteration to finish: exit 130 at once.
+    func testSecondInterruptExitsAtOnce() throws {
+        let dir = try dataset()
+        let process = Process()
+        process.executableURL = CLI.executable
+        // 512×512 input and 64 images per step: iterations of about a second, so the second signal lands inside one.
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000",
+                             "--width", "512", "--height", "512", "--set", "net.batch=64", "--set", "net.subdivisions=1"]
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: dir + "/shapes/backup/chart.png") && Date() < deadline { usleep(20_000) }
+        kill(process.processIdentifier, SIGINT)
+        usleep(100_000)   // separate deliveries: the kernel merges a signal that is still pending
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 130, text)
+        XCTAssertTrue(text.contains("stopping now without saving"), text)
+    }
+
+    /// SIGTERM stops like a first Ctrl-C (save `_last`, exit 0).
+    func testTerminateSavesLast() throws {
+        let dir = try dataset()
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let backup = dir + "/shapes/backup/"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: backup + "chart.png") && Date() < deadline { usleep(20_000) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
+    }
+
+    /// `poly` decays to 0 at the run's end even when `--max-batches` goes past the cfg's max_batches.
+    func testPolyScheduleEndsAtTheEffectiveMaxBatches() throws {
+        let dir = try dataset()
+        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "6",
+                             "--set", "net.max_batches=5", "--set", "net.burn_in=0", "--set", "net.policy=poly", "--set", "net.power=0.5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rates = r.stdout.split(separator: "\n").compactMap { line -> Double? in
+            guard let range = line.range(of: ", rate ") else { return nil }
+            return Double(line[range.upperBound...].prefix { $0 != "," })
+        }
+        XCTAssertEqual(rates.count, 6, r.stdout)
+        // lr·(1 − t/6)^0.5 for t = 1…6.
+        for (t, rate) in rates.enumerated() {
+            XCTAssertEqual(rate, 0.005 * (1 - Double(t + 1) / 6).squareRoot(), accuracy: 1e-6, "iteration \(t + 1)")
+        }
+    }
+
+    /// Problems darknet would only hit mid-run (or never check) stop before the first iteration, naming the file.
+    func testDataProblemsStopBeforeTraining() throws {
+        let dir = try dataset()
+        let data = dir + "/shapes/shapes.data"
+        let original = try String(contentsOfFile: data, encoding: .utf8)
+        try (original + "saveweights=0\n").write(toFile: data, atomically: true, encoding: .utf8)
+        var r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data])
+        XCTAssertEqual(r.status, 1)
+        let line = original.components(separatedBy: "\n").count   // the appended line (the original ends with a newline)
+        XCTAssertTrue(r.stderr.contains("\(data):\(line): saveweights=0: must be at least 1"), r.stderr)
+
+        try original.write(toFile: data, atomically: true, encoding: .utf8)
+        let valid = dir + "/shapes/valid.txt"
+        let listed = try String(contentsOfFile: valid, encoding: .utf8)
+        try (listed + dir + "/shapes/images/gone.jpg\n").write(toFile: valid, atomically: true, encoding: .utf8)
+        r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--map", "--map-interval", "1"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("\(dir)/shapes/images/gone.jpg: listed in \(valid) but does not exist"), r.stderr)
+        XCTAssertFalse(r.stdout.contains("1/"), "no iteration may run")
+
+        // Weights whose header claims an impossible number of seen images.
+        try listed.write(toFile: valid, atomically: true, encoding: .utf8)
+        r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--max-batches", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let weights = dir + "/shapes/backup/tiny_final.weights"
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: weights))
+        withUnsafeBytes(of: (UInt64(1) << 63 + 64).littleEndian) { bytes.replaceSubrange(12..<20, with: $0) }
+        try bytes.write(to: URL(fileURLWithPath: weights))
+        r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--weights", weights])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("\(weights): header says 9223372036854775872 images were seen"), r.stderr)
+    }
+
+    /// An error after training started (here an undecodable validation image) still saves `_last`.
+    func testErrorMidRunSavesLast() throws {
+        let dir = try dataset()
+        let valid = dir + "/shapes/valid.txt"
+        let broken = dir + "/shapes/images/broken.jpg"
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: broken))
+        try (try String(contentsOfFile: valid, encoding: .utf8) + broken + "\n").write(toFile: valid, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--map", "--map-interval", "3"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("broken.jpg"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("stopped by an error at iteration 3; saved \(dir)/shapes/backup/tiny_last.weights"), r.stdout)
+        let header = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/shapes/backup/tiny_last.weights"))
+        XCTAssertEqual(header.subdata(in: 12..<20).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }, 3 * 8)
+    }
+
+    /// With `ema_alpha`, `<base>_ema.weights` is written with `_last` once the average runs (from max_batches/2 until
+    /// max_batches − 1000): resumed at iteration 1000 of 2004, the average starts at 1002, a `_last` iteration (savelast=3).
+    func testEMAWeightsAreSavedWithLast() throws {
+        let dir = try dataset()
+        let data = dir + "/shapes/shapes.data"
+        try (try String(contentsOfFile: data, encoding: .utf8).replacingOccurrences(of: "savelast=5", with: "savelast=3"))
+            .write(toFile: data, atomically: true, encoding: .utf8)
+        var r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--max-batches", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let start = dir + "/start.weights"
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/shapes/backup/tiny_final.weights"))
+        withUnsafeBytes(of: UInt64(1000 * 8).littleEndian) { bytes.replaceSubrange(12..<20, with: $0) }
+        try bytes.write(to: URL(fileURLWithPath: start))
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", data, "--weights", start, "--max-batches", "2004", "--set", "net.ema_alpha=0.9"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let ema = dir + "/shapes/backup/tiny_ema.weights"
+        let deadline = Date().addingTimeInterval(60)
+        while !FileManager.default.fileExists(atPath: ema) && Date() < deadline && process.isRunning { usleep(20_000) }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let saved = try XCTUnwrap(FileManager.default.contents(atPath: ema))
+        XCTAssertEqual(saved.count, bytes.count)
+        // First written at 1002; later `_last` iterations (multiples of 3) rewrite it until the run is stopped.
+        let iteration = saved.subdata(in: 12..<20).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) } / 8
+        XCTAssertTrue(iteration >= 1002 && iteration % 3 == 0, "\(iteration)")
+        r = try CLI.run(["detect", dir + "/shapes/images/000000.jpg", "--cfg", dir + "/tiny.cfg", "--weights", ema])
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    /// `valid=` entries relative to the .data folder are found wherever training runs from, and without `valid=` the
+    /// training list is evaluated (darknet's default). The bundled model on 256-px shapes scores well above 0.
+    func testMapFindsListsRelativeToTheDataFolder() throws {
+        let dir = try SharedData.temporaryDirectory()
+        var r = try CLI.run(["dataset", "shapes", "--out", dir + "/s", "--count", "30", "--seed", "5"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for list in ["train", "valid"] {
+            let entries = try String(contentsOfFile: dir + "/s/\(list).txt", encoding: .utf8).replacingOccurrences(of: dir + "/s/", with: "")
+            XCTAssertFalse(entries.contains(dir))
+            try entries.write(toFile: dir + "/s/\(list)_rel.txt", atomically: true, encoding: .utf8)
+        }
+        try "classes=5\ntrain=train_rel.txt\nvalid=valid_rel.txt\nnames=shapes.names\nbackup=backup\n"
+            .write(toFile: dir + "/s/rel.data", atomically: true, encoding: .utf8)
+        let root = SharedData.projectRoot.path
+        let arguments = ["train", root + "/cfg/shapes.cfg", "--data", dir + "/s/rel.data", "--weights", root + "/data/shapes.weights", "--clear",
+                         "--max-batches", "1", "--map", "--map-interval", "1", "--set", "net.learning_rate=0", "--set", "net.batch=4"]
+        func mAP(_ stdout: String) -> Double? {
+            stdout.range(of: "(mAP@0.50) = ").flatMap { Double(stdout[$0.upperBound...].prefix { $0 != " " }) }
+        }
+        r = try CLI.run(arguments, directory: root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertGreaterThan(try XCTUnwrap(mAP(r.stdout), r.stdout), 0.5, r.stdout)
+
+        try "classes=5\ntrain=train_rel.txt\nnames=shapes.names\nbackup=backup\n".write(toFile: dir + "/s/rel.data", atomically: true, encoding: .utf8)
+        r = try CLI.run(arguments, directory: root)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("no valid= list; --map evaluates on the training list \(dir)/s/train_rel.txt"), r.stdout)
+        XCTAssertGreaterThan(try XCTUnwrap(mAP(r.stdout), r.stdout), 0.5, r.stdout)
+    }
+
     func testMismatchesStopBeforeAnyCompute() throws {
         let dir = try dataset()
         let data = dir + "/shapes/shapes.data"
@@ -196,11 +365,20 @@ final class TrainCommandTests: XCTestCase {
         let dir = try dataset()
         let exploding = Self.tinyCfg.replacingOccurrences(of: "learning_rate=0.005", with: "learning_rate=1e30")
             .replacingOccurrences(of: "burn_in=5", with: "burn_in=0")
+            .replacingOccurrences(of: "exposure=1.2", with: "exposure=1.2\nmosaic=1")
         try exploding.write(toFile: dir + "/boom.cfg", atomically: true, encoding: .utf8)
         let r = try CLI.run(["train", dir + "/boom.cfg", "--data", dir + "/shapes/shapes.data"])
         XCTAssertEqual(r.status, 1, r.stdout)
         XCTAssertTrue(r.stderr.contains("became NaN or infinite"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("/images/"), "the batch's image paths are listed: \(r.stderr)")
+        // One line per image of the failing pass, naming every source image (four for a mosaic, one otherwise).
+        let listed = r.stderr.components(separatedBy: "Images of the batch:\n").last?.split(separator: "\n")
+            .filter { $0.hasPrefix("  ") } ?? []
+        XCTAssertTrue(listed.count == 4 || listed.count == 8, "one subdivision (4 images) or the whole batch (8): \(r.stderr)")
+        for line in listed {
+            let sources = line.trimmingCharacters(in: .whitespaces).components(separatedBy: " + ")
+            XCTAssertTrue(sources.count == 1 || sources.count == 4, String(line))
+            XCTAssertTrue(sources.allSatisfy { $0.contains("/images/") && $0.hasSuffix(".jpg") }, String(line))
+        }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/shapes/backup/boom_final.weights"))
     }
 
@@ -322,6 +500,17 @@ final class ClassifierCommandTests: XCTestCase {
                          "--names", dir + "/cls/shapes.names", "--top", "3"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout.split(separator: "\n").count, 4)
+
+        let data = try String(contentsOfFile: dir + "/cls/shapes.data", encoding: .utf8)
+        try data.replacingOccurrences(of: "top=2", with: "top=-1").write(toFile: dir + "/cls/bad.data", atomically: true, encoding: .utf8)
+        r = try CLI.run(["valid", "--data", dir + "/cls/bad.data", "--cfg", dir + "/cls.cfg", "--weights", weights])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(r.stderr.contains("bad.data:"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("top=-1: must be at least 1"), r.stderr)
+
+        r = try CLI.run(["augment", "--data", dir + "/cls/shapes.data", "--cfg", dir + "/cls.cfg", "--count", "1", "--out", weights + "/sub"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("\(weights)/sub: cannot create the directory: \(weights) is a file"), r.stderr)
 
         r = try CLI.run(["augment", "--data", dir + "/cls/shapes.data", "--cfg", dir + "/cls.cfg", "--count", "3", "--out", dir + "/aug", "--draw"])
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -38,6 +38,21 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(sgdr.rate(at: 20), 0.005, accuracy: 1e-6)
     }
 
+    /// `poly` decays to 0 at the run's end, which `--max-batches` may move past the cfg's max_batches; never NaN.
+    func testPolyUsesTheEffectiveEnd() throws {
+        var poly = LearningRateSchedule(net: try net("policy=poly\npower=0.5\nmax_batches=5"), maxBatches: 10)
+        XCTAssertEqual(poly.rate(at: 5), 0.01 * sqrtf(0.5), accuracy: 1e-9)
+        XCTAssertEqual(poly.rate(at: 10), 0)
+        XCTAssertEqual(poly.rate(at: 11), 0, "past the end: 0, not NaN")
+    }
+
+    func testCheckpointBaseIsDarknetsBasecfg() {
+        XCTAssertEqual(Trainer.checkpointBase(cfgPath: "cfg/yolov4-csp.cfg"), "yolov4-csp")
+        XCTAssertEqual(Trainer.checkpointBase(cfgPath: "/x/my.model.cfg"), "my")
+        XCTAssertEqual(Trainer.checkpointBase(cfgPath: "noext"), "noext")
+        XCTAssertEqual(Trainer.checkpointBase(cfgPath: "d/.hidden.cfg"), ".hidden")
+    }
+
     /// One SGD step on known numbers: U ← U − λB·W; W ← W + (η/B)·U; U ← μ·U; no decay on biases.
     func testSGDStep() throws {
         let network = try Network(config: NetworkConfig(text: "[net]\nwidth=1\nheight=1\nchannels=1\n[conv]\nfilters=1\nsize=1\nactivation=linear\n", path: "t.cfg"))
