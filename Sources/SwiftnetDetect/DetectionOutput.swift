@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetFormat
 import SwiftnetLayers
 
 /// darknet's text and JSON renderings of detections (spec §4.6).
@@ -61,20 +62,5 @@ public enum DetectionOutput {
     /// The whole `-out` file: `[\n`, image objects separated by `, \n`, `\n]`.
     public static func jsonFile(_ images: [String]) -> String {
         "[\n" + images.joined(separator: ", \n") + "\n]\n"
-    }
-
-    static func jsonEscaped(_ s: String) -> String {
-        var out = ""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out
     }
 }

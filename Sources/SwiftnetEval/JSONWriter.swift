@@ -1,3 +1,5 @@
+import SwiftnetFormat
+
 /// A minimal JSON value for writing reports (numbers in shortest round-trip form, NaN/∞ as null).
 enum JSONValue {
     case number(Double)
@@ -60,23 +62,6 @@ enum JSONValue {
     }
 
     private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        out += "\""
+        out += "\"" + jsonEscaped(s) + "\""
     }
 }

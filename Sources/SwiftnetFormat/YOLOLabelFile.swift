@@ -1,5 +1,4 @@
 import Foundation
-import SwiftnetFormat
 
 /// One object of a YOLO label file: a class and a box relative to the image (centre and size, 0…1).
 public struct LabelBox: Equatable, Sendable {

@@ -66,21 +66,9 @@ public struct DataCheckReport: Sendable {
 
     /// The report as JSON.
     public func json() -> String {
-        func escape(_ s: String) -> String {
-            var out = ""
-            for ch in s.unicodeScalars {
-                switch ch {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                default: if ch.value < 0x20 { out += String(format: "\\u%04x", ch.value) } else { out.unicodeScalars.append(ch) }
-                }
-            }
-            return out
-        }
         func entries(_ list: [DataIssue]) -> String {
             list.map { i in
-                "{\"kind\":\"\(i.kind.rawValue)\",\"file\":\"\(escape(i.file))\",\"line\":\(i.line.map(String.init) ?? "null"),\"image\":\"\(escape(i.image))\",\"message\":\"\(escape(i.message))\"}"
+                "{\"kind\":\"\(i.kind.rawValue)\",\"file\":\"\(jsonEscaped(i.file))\",\"line\":\(i.line.map(String.init) ?? "null"),\"image\":\"\(jsonEscaped(i.image))\",\"message\":\"\(jsonEscaped(i.message))\"}"
             }.joined(separator: ",\n    ")
         }
         return """
