@@ -34,7 +34,7 @@ let package = Package(
         // Data: image decode/encode, darknet's resize and letterbox, drawing.
         .target(name: "SwiftnetData", dependencies: ["SwiftnetFormat", "SwiftnetCore", "CImageCodec"], swiftSettings: fast),
         // Evaluation: darknet's `detector map` and pycocotools' COCO AP, from files or live detections.
-        .target(name: "SwiftnetEval", dependencies: ["SwiftnetFormat"]),
+        .target(name: "SwiftnetEval", dependencies: ["SwiftnetFormat", "SwiftnetCore"]),
         // Detection: boxes, NMS, the detect pipeline and its output formats.
         .target(name: "SwiftnetDetect", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetEval"]),
 
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["SwiftnetTrain", "SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "TestSupport"]),
-        .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat"], exclude: ["Fixtures"]),
+        .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat", "SwiftnetCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["swiftnet", "SwiftnetData", "TestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 import SwiftnetFormat
 import SwiftnetLayers
 

@@ -1,3 +1,4 @@
+import SwiftnetCore
 import SwiftnetFormat
 import SwiftnetLayers
 

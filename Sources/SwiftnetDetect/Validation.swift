@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 import SwiftnetData
 import SwiftnetEval
 import SwiftnetFormat
@@ -48,7 +49,7 @@ public struct ValidationRun {
     public func evaluate(options: EvaluationOptions, progress: ((Int) -> Void)? = nil) throws -> EvaluationReport {
         var detections = DetectionSet(for: groundTruth)
         try run(threshold: 0.005, nms: 0.45, progress: progress) { k, _, found in
-            detections.append(found.map { NetworkDetection(box: RelativeBox(x: $0.box.x, y: $0.box.y, w: $0.box.w, h: $0.box.h),
+            detections.append(found.map { NetworkDetection(box: Box(x: $0.box.x, y: $0.box.y, w: $0.box.w, h: $0.box.h),
                                                            probabilities: $0.probabilities) },
                               imageIndex: k, groundTruth: groundTruth)
         }

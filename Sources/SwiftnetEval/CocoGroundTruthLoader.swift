@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 
 extension GroundTruth {
     /// Loads a COCO instances file (`images`, `annotations`, `categories`).
@@ -177,7 +178,7 @@ extension GroundTruth {
                 diagnostics.orphanAnnotations.add("annotation \(a.id): image \(a.imageId), category \(a.categoryId)")
                 continue
             }
-            let relative = sortedImages[k].size.map { RelativeBox(pixel: a.bbox, in: $0) }
+            let relative = sortedImages[k].size.map { Box(pixel: a.bbox, in: $0) }
             objects[k].append(GroundTruthObject(classIndex: c, relative: relative, pixel: a.bbox, area: a.area,
                                                 isCrowd: a.isCrowd, annotationId: a.id))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 
 extension DetectionSet {
     /// Loads a COCO results file: `[{"image_id", "category_id", "bbox": [x, y, w, h], "score"}, ...]`
@@ -73,9 +74,9 @@ extension DetectionSet {
     }
 
     /// A detection's normalized box: each coordinate computed in double, then rounded to float32.
-    static func relativeBox(_ b: PixelBox, _ size: ImageSize) -> RelativeBox {
+    static func relativeBox(_ b: PixelBox, _ size: ImageSize) -> Box {
         let W = Double(size.width), H = Double(size.height)
-        return RelativeBox(x: Float((b.x + b.width / 2) / W), y: Float((b.y + b.height / 2) / H),
+        return Box(x: Float((b.x + b.width / 2) / W), y: Float((b.y + b.height / 2) / H),
                            w: Float(b.width / W), h: Float(b.height / H))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 
 extension DetectionSet {
     /// Loads a darknet `-out` JSON file (`detector test -out`, `network.c:detection_to_json`):
@@ -23,7 +24,7 @@ extension DetectionSet {
 
     private struct RawObject {
         var classId: Int
-        var box: RelativeBox
+        var box: Box
         var confidence: Double
     }
 
@@ -74,7 +75,7 @@ extension DetectionSet {
         var first = true
         while try r.nextArrayElement(&first) {
             let start = r.position
-            var classId: Int?, box: RelativeBox?, confidence: Double?
+            var classId: Int?, box: Box?, confidence: Double?
             try r.beginObject("a detection object")
             var firstKey = true
             while let key = try r.nextKey(&firstKey) {
@@ -99,7 +100,7 @@ extension DetectionSet {
         return out
     }
 
-    private static func readCoordinates(_ r: inout JSONReader) throws -> RelativeBox {
+    private static func readCoordinates(_ r: inout JSONReader) throws -> Box {
         let start = r.position
         var v: [Double?] = [nil, nil, nil, nil]
         try r.beginObject("relative_coordinates")
@@ -119,6 +120,6 @@ extension DetectionSet {
         guard let x = v[0], let y = v[1], let w = v[2], let h = v[3] else {
             throw r.error("relative_coordinates needs center_x, center_y, width and height", at: start)
         }
-        return RelativeBox(x: Float(x), y: Float(y), w: Float(w), h: Float(h))
+        return Box(x: Float(x), y: Float(y), w: Float(w), h: Float(h))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 
 /// Image ids and pixel sizes known from elsewhere, looked up by file name (last path component).
 ///
@@ -129,7 +130,7 @@ extension GroundTruth {
     }
 
     /// A label's pixel box: corners `(x ± w/2)·W`, `(y ± h/2)·H` in double, not clipped.
-    private static func pixelBox(_ r: RelativeBox, _ size: ImageSize) -> PixelBox {
+    private static func pixelBox(_ r: Box, _ size: ImageSize) -> PixelBox {
         let W = Double(size.width), H = Double(size.height)
         let x0 = (Double(r.x) - Double(r.w) / 2) * W, y0 = (Double(r.y) - Double(r.h) / 2) * H
         return PixelBox(x: x0, y: y0, width: Double(r.w) * W, height: Double(r.h) * H)

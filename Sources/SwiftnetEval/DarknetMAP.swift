@@ -1,3 +1,4 @@
+import SwiftnetCore
 /// How darknet turns `-points N` into recall levels and an average.
 public enum RecallLevelArithmetic: String, Sendable, CaseIterable {
     /// gcc `-Ofast` builds (darknet's Makefile and CMake Release, i.e. Linux binaries):
@@ -195,7 +196,7 @@ public enum DarknetEvaluator {
         var tpAt = [Int](repeating: 0, count: classCount), fpAt = [Int](repeating: 0, count: classCount)
         var iouSum: Float = 0
         var uniqueTruthCount = 0
-        var labelClass: [Int] = [], labelBox: [RelativeBox] = []
+        var labelClass: [Int] = [], labelBox: [Box] = []
         var labelImage: [Int32] = []
 
         for (k, image) in gt.images.enumerated() {
@@ -217,7 +218,7 @@ public enum DarknetEvaluator {
                 var truth = -1
                 var bestIoU: Float = 0
                 for j in 0..<labelCount where labelClass[firstLabel + j] == d.classIndex {
-                    let iou = darknetIoU(box, labelBox[firstLabel + j])
+                    let iou = box.iou(labelBox[firstLabel + j])
                     if iou == iouThreshold { diagnostics.iouExactlyThreshold += 1 }
                     if iou > iouThreshold, iou > bestIoU {
                         bestIoU = iou
@@ -307,7 +308,7 @@ public enum DarknetEvaluator {
         var probability: Float
         var classIndex: Int32
         var truth: Int32
-        var box: RelativeBox
+        var box: Box
     }
 
     private static func noSize(_ image: EvalImage) -> EvalError {
@@ -316,14 +317,14 @@ public enum DarknetEvaluator {
 
     /// Whether a same-class GT of the entry's image, other than its best one, has IoU above the
     /// threshold and is still unclaimed (COCO-style matching would have taken it).
-    private static func otherFreeTruth(_ e: Entry, _ labelClass: [Int], _ labelBox: [RelativeBox], _ labelImage: [Int32],
+    private static func otherFreeTruth(_ e: Entry, _ labelClass: [Int], _ labelBox: [Box], _ labelImage: [Int32],
                                        _ claimed: [Bool], _ threshold: Float) -> Bool {
         let best = Int(e.truth)
         let image = labelImage[best]
         var j = best
         while j > 0, labelImage[j - 1] == image { j -= 1 }
         while j < labelImage.count, labelImage[j] == image {
-            if j != best, !claimed[j], labelClass[j] == Int(e.classIndex), darknetIoU(e.box, labelBox[j]) > threshold {
+            if j != best, !claimed[j], labelClass[j] == Int(e.classIndex), e.box.iou(labelBox[j]) > threshold {
                 return true
             }
             j += 1

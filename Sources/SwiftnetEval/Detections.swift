@@ -1,3 +1,4 @@
+import SwiftnetCore
 /// One detection entry: one box with one class, as both protocols rank them.
 public struct DetectionRecord: Sendable, Equatable {
     /// Index into ``GroundTruth/categories``.
@@ -7,12 +8,12 @@ public struct DetectionRecord: Sendable, Equatable {
     /// The COCO `score` (for file inputs the value as written; for network output the probability).
     public var score: Double
     /// Normalized box for the darknet protocol; nil when it cannot be derived (unknown image size).
-    public var relative: RelativeBox?
+    public var relative: Box?
     /// Pixel box for the COCO protocol; nil when it cannot be derived (unknown image size).
     public var pixel: PixelBox?
 
     /// Creates a record; see the properties.
-    public init(classIndex: Int, probability: Float, score: Double, relative: RelativeBox?, pixel: PixelBox?) {
+    public init(classIndex: Int, probability: Float, score: Double, relative: Box?, pixel: PixelBox?) {
         self.classIndex = classIndex
         self.probability = probability
         self.score = score
@@ -25,12 +26,12 @@ public struct DetectionRecord: Sendable, Equatable {
 /// probability of every class (0 for classes the network suppressed).
 public struct NetworkDetection: Sendable, Equatable {
     /// Normalized box (darknet `bbox` after `correct_yolo_boxes`).
-    public var box: RelativeBox
+    public var box: Box
     /// Probability per class index (`prob[j]`), 0 when suppressed.
     public var probabilities: [Float]
 
     /// Creates a detection.
-    public init(box: RelativeBox, probabilities: [Float]) {
+    public init(box: Box, probabilities: [Float]) {
         self.box = box
         self.probabilities = probabilities
     }

@@ -1,3 +1,5 @@
+import SwiftnetCore
+
 /// Image dimensions in pixels.
 public struct ImageSize: Sendable, Equatable, Hashable {
     /// Width in pixels.
@@ -12,26 +14,8 @@ public struct ImageSize: Sendable, Equatable, Hashable {
     }
 }
 
-/// A box in darknet's normalized centre form: `(x, y)` is the centre and `(w, h)` the size,
-/// all as fractions of the image width/height, in float32 like darknet's `box`.
-public struct RelativeBox: Sendable, Equatable {
-    /// Centre x.
-    public var x: Float
-    /// Centre y.
-    public var y: Float
-    /// Width.
-    public var w: Float
-    /// Height.
-    public var h: Float
-
-    /// Creates a box from its centre and size.
-    public init(x: Float, y: Float, w: Float, h: Float) {
-        self.x = x
-        self.y = y
-        self.w = w
-        self.h = h
-    }
-
+/// Ground truth and detections in darknet's normalized centre form (float32 fractions of the image size).
+extension Box {
     /// Converts a COCO pixel box to darknet's normalized form.
     ///
     /// Each coordinate is computed in double (`(x + w/2) / W`, `w / W`, ...) and then rounded to
@@ -40,10 +24,8 @@ public struct RelativeBox: Sendable, Equatable {
     /// truth route bit-identical to the list + label-file route.
     public init(pixel b: PixelBox, in size: ImageSize) {
         let W = Double(size.width), H = Double(size.height)
-        x = Decimal9.float((b.x + b.width / 2) / W)
-        y = Decimal9.float((b.y + b.height / 2) / H)
-        w = Decimal9.float(b.width / W)
-        h = Decimal9.float(b.height / H)
+        self.init(x: Decimal9.float((b.x + b.width / 2) / W), y: Decimal9.float((b.y + b.height / 2) / H),
+                  w: Decimal9.float(b.width / W), h: Decimal9.float(b.height / H))
     }
 }
 
@@ -68,7 +50,7 @@ public struct PixelBox: Sendable, Equatable {
 
     /// Converts a darknet box to pixels the way `darknet detector valid` (COCO output) does:
     /// corners `x ± w/2`, `y ± h/2` scaled to the image and clipped to `[0, W] × [0, H]`.
-    public init(relative r: RelativeBox, in size: ImageSize, clip: Bool = true) {
+    public init(relative r: Box, in size: ImageSize, clip: Bool = true) {
         let W = Double(size.width), H = Double(size.height)
         var x0 = (Double(r.x) - Double(r.w) / 2) * W
         var x1 = (Double(r.x) + Double(r.w) / 2) * W
@@ -85,26 +67,6 @@ public struct PixelBox: Sendable, Equatable {
 
     /// `width * height`, the area pycocotools' `loadRes` assigns to a detection.
     public var area: Double { width * height }
-}
-
-/// darknet's `box_iou` (src/box.c) in float32 on normalized centre boxes, same operation order.
-@inline(__always)
-func darknetIoU(_ a: RelativeBox, _ b: RelativeBox) -> Float {
-    let iw = overlap1D(a.x, a.w, b.x, b.w)
-    let ih = overlap1D(a.y, a.h, b.y, b.h)
-    let inter: Float = (iw < 0 || ih < 0) ? 0 : iw * ih
-    let union = a.w * a.h + b.w * b.h - inter
-    if inter == 0 || union == 0 { return 0 }
-    return inter / union
-}
-
-@inline(__always)
-private func overlap1D(_ x1: Float, _ w1: Float, _ x2: Float, _ w2: Float) -> Float {
-    let l1 = x1 - w1 / 2, l2 = x2 - w2 / 2
-    let left = l1 > l2 ? l1 : l2
-    let r1 = x1 + w1 / 2, r2 = x2 + w2 / 2
-    let right = r1 < r2 ? r1 : r2
-    return right - left
 }
 
 /// pycocotools' `bbIou` (maskApi.c) in double on pixel boxes; a crowd GT uses the detection

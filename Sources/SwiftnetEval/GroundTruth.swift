@@ -1,3 +1,4 @@
+import SwiftnetCore
 /// An object class: its COCO `category_id` and its name. Its position in
 /// ``GroundTruth/categories`` is the darknet/YOLO class index.
 public struct Category: Sendable, Equatable {
@@ -35,7 +36,7 @@ public struct GroundTruthObject: Sendable, Equatable {
     /// Index into ``GroundTruth/categories`` (the YOLO class).
     public var classIndex: Int
     /// The box as darknet sees it (normalized, float32); nil when the image size is unknown.
-    public var relative: RelativeBox?
+    public var relative: Box?
     /// The box in pixels as COCO sees it; nil when the image size is unknown.
     public var pixel: PixelBox?
     /// COCO `area` (used for the small/medium/large ranges); `w*h` in pixels for YOLO labels.
@@ -47,7 +48,7 @@ public struct GroundTruthObject: Sendable, Equatable {
     public var annotationId: Int
 
     /// Creates an object; see the properties.
-    public init(classIndex: Int, relative: RelativeBox?, pixel: PixelBox?, area: Double,
+    public init(classIndex: Int, relative: Box?, pixel: PixelBox?, area: Double,
                 isCrowd: Bool, annotationId: Int) {
         self.classIndex = classIndex
         self.relative = relative

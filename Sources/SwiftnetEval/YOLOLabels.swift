@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 import SwiftnetFormat
 
 /// One line of a YOLO label file.
@@ -6,10 +7,10 @@ public struct YOLOLabel: Sendable, Equatable {
     /// Class index (first field).
     public var classIndex: Int
     /// Normalized box (fields 2–5, float32).
-    public var box: RelativeBox
+    public var box: Box
 
     /// Creates a label.
-    public init(classIndex: Int, box: RelativeBox) {
+    public init(classIndex: Int, box: Box) {
         self.classIndex = classIndex
         self.box = box
     }
@@ -34,7 +35,7 @@ public enum YOLOLabels {
                 throw EvalError.invalidLabel(path: path, line: lineOf(box: labels.count, in: text),
                                              reason: "class \(box.classID) is out of range 0..<\(classCount)")
             }
-            labels.append(YOLOLabel(classIndex: box.classID, box: RelativeBox(x: box.x, y: box.y, w: box.w, h: box.h)))
+            labels.append(YOLOLabel(classIndex: box.classID, box: Box(x: box.x, y: box.y, w: box.w, h: box.h)))
         }
         return labels
     }

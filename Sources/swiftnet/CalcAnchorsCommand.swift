@@ -37,6 +37,8 @@ struct CalcAnchors: ParsableCommand {
     @Flag(help: "Rewrite the cfg's anchors, num, mask and head filters in place; other lines stay as they are.")
     var write = false
 
+    @OptionGroup var cfgOptions: CfgOptions
+
     @Option(help: "Seed for the initial cluster centres.")
     var seed: UInt64 = 1
 
@@ -49,12 +51,15 @@ struct CalcAnchors: ParsableCommand {
         if let width, width < 1 { throw ValidationError("--width must be positive") }
         if let height, height < 1 { throw ValidationError("--height must be positive") }
         if write && cfg == nil { throw ValidationError("--write needs --cfg") }
+        if write && !cfgOptions.overrides.isEmpty {
+            throw ValidationError("--set changes the cfg for one run only and would not be written; leave it out with --write")
+        }
         if cfg == nil && (width == nil || height == nil) { throw ValidationError("give --width and --height, or --cfg to take them from") }
     }
 
     func run() throws {
         try reportingErrors {
-            let network = try cfg.map { try Network(config: NetworkConfig(contentsOf: $0), batch: 1, allocate: false) }
+            let network = try cfg.map { try Network(config: cfgOptions.load($0), batch: 1, allocate: false) }
             let heads = network.map(yoloHeads) ?? []
             if let cfg, heads.isEmpty { throw SwiftnetError.cfg(path: cfg, line: nil, message: "has no [yolo] layer") }
             let w = width ?? network!.width

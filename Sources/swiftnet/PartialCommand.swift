@@ -23,13 +23,17 @@ struct Partial: ParsableCommand {
     @Flag(help: "Accept an input file that ends at a layer boundary before the last layer.")
     var partial = false
 
+    @OptionGroup var size: SizeOptions
+    @OptionGroup var cfgOptions: CfgOptions
+
     func validate() throws {
         if layers < 1 { throw ValidationError("N must be at least 1") }
     }
 
     func run() throws {
         try reportingErrors {
-            let network = try Network(config: try NetworkConfig(contentsOf: cfg), batch: 1, allocate: false)
+            let network = try Network(config: try cfgOptions.load(cfg), batch: 1, width: size.width, height: size.height,
+                                      allocate: false)
             guard layers <= network.layers.count else {
                 throw SwiftnetError.invalid("\(cfg) has \(network.layers.count) layers; cannot keep \(layers)")
             }

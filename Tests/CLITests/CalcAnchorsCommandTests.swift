@@ -42,6 +42,21 @@ final class CalcAnchorsCommandTests: XCTestCase {
         XCTAssertEqual(layers.filter { $0["type"] as? String == "yolo" }.map { $0["output"] as? [Int] }, [[5, 5, 50], [10, 10, 40]])
     }
 
+    /// `--set` changes the cfg read for this run (here its input size); with `--write` it is refused.
+    func testOverridesApplyToTheRunButAreNeverWritten() throws {
+        let dir = try SharedData.temporaryDirectory()
+        let generated = try CLI.run(["dataset", "shapes", "--out", dir + "/shapes", "--count", "20"])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        let cfg = SharedData.projectRoot.appendingPathComponent("cfg/shapes.cfg").path
+        let r = try CLI.run(["calc-anchors", "--data", dir + "/shapes/shapes.data", "--cfg", cfg, "--set", "net.width=96", "--set", "net.height=64"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("96×64 input"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("(--set net.width=96)"), r.stderr)
+        let w = try CLI.run(["calc-anchors", "--data", dir + "/shapes/shapes.data", "--cfg", cfg, "--set", "net.width=96", "--write"])
+        XCTAssertEqual(w.status, 64)
+        XCTAssertTrue(w.stderr.contains("leave it out with --write"), w.stderr)
+    }
+
     func testWriteNeedsACfg() throws {
         let r = try CLI.run(["calc-anchors", "--data", "x.data", "--write"])
         XCTAssertEqual(r.status, 64)

@@ -182,7 +182,7 @@ final class TrainCommandTests: XCTestCase {
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: dir + "/shapes/backup/chart.png") && Date() < deadline { usleep(20_000) }
         kill(process.processIdentifier, SIGINT)
-        usleep(100_000)   // separate deliveries: the kernel merges a signal that is still pending
+        usleep(10_000)   // separate deliveries (a still-pending signal is merged), well inside one ~1 s iteration
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

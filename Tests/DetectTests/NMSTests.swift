@@ -1,3 +1,4 @@
+import SwiftnetCore
 import SwiftnetDetect
 import SwiftnetFormat
 import SwiftnetLayers

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 import XCTest
 @testable import SwiftnetEval
 
@@ -136,8 +137,8 @@ final class BadInputTests: XCTestCase {
         }
         XCTAssertThrowsError(try YOLOLabels.parse("0.0 0.5 0.5 0.2 0.2", path: "l.txt", classCount: 1))
         XCTAssertEqual(try YOLOLabels.parse("0 0.5 0.5 0.2 0.2\r\n\r\n0\t1e-1 .5 0.25 1\r\n", path: "l.txt", classCount: 1),
-                       [YOLOLabel(classIndex: 0, box: RelativeBox(x: 0.5, y: 0.5, w: 0.2, h: 0.2)),
-                        YOLOLabel(classIndex: 0, box: RelativeBox(x: 0.1, y: 0.5, w: 0.25, h: 1))])
+                       [YOLOLabel(classIndex: 0, box: Box(x: 0.5, y: 0.5, w: 0.2, h: 0.2)),
+                        YOLOLabel(classIndex: 0, box: Box(x: 0.1, y: 0.5, w: 0.25, h: 1))])
         XCTAssertThrowsError(try YOLOLabels.parse("0 nan 0.5 0.2 0.2", path: "l.txt", classCount: 1))
     }
 
@@ -159,7 +160,7 @@ final class BadInputTests: XCTestCase {
 
         // darknet needs no sizes; COCO does, and says so.
         var dets = DetectionSet(for: gt)
-        dets.append([NetworkDetection(box: RelativeBox(x: 0.5, y: 0.5, w: 0.25, h: 0.25), probabilities: [0.9])],
+        dets.append([NetworkDetection(box: Box(x: 0.5, y: 0.5, w: 0.25, h: 0.25), probabilities: [0.9])],
                     imageIndex: 0, groundTruth: gt)
         let report = try Evaluator.evaluate(groundTruth: gt, detections: dets)
         XCTAssertEqual(report.darknet?.meanAveragePrecision, 1)

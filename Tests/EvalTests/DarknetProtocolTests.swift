@@ -1,10 +1,11 @@
 import Foundation
+import SwiftnetCore
 import XCTest
 @testable import SwiftnetEval
 
 /// darknet-specific behaviour through the in-memory API and the `-out` JSON loader.
 final class DarknetProtocolTests: XCTestCase {
-    private func singleImage(_ labels: [(Int, RelativeBox)], classes: [String] = ["a", "b"]) throws -> GroundTruth {
+    private func singleImage(_ labels: [(Int, Box)], classes: [String] = ["a", "b"]) throws -> GroundTruth {
         let objects = labels.enumerated().map { i, l in
             GroundTruthObject(classIndex: l.0, relative: l.1, pixel: nil, area: 0, isCrowd: false, annotationId: i + 1)
         }
@@ -14,17 +15,17 @@ final class DarknetProtocolTests: XCTestCase {
 
     /// TP/FP at the threshold follow array order, the ranking follows probability.
     func testOperatingPointUsesArrayOrderAndRankingUsesProbability() throws {
-        let truth = RelativeBox(x: 0.5, y: 0.5, w: 0.4, h: 0.4)
+        let truth = Box(x: 0.5, y: 0.5, w: 0.4, h: 0.4)
         let gt = try singleImage([(0, truth)])
-        let a = RelativeBox(x: 0.5, y: 0.5, w: 0.4, h: 0.38)     // IoU 0.95, lower probability, first in array
-        let b = RelativeBox(x: 0.52, y: 0.5, w: 0.4, h: 0.4)     // IoU ~0.905, higher probability
+        let a = Box(x: 0.5, y: 0.5, w: 0.4, h: 0.38)     // IoU 0.95, lower probability, first in array
+        let b = Box(x: 0.52, y: 0.5, w: 0.4, h: 0.4)     // IoU ~0.905, higher probability
         var dets = DetectionSet(for: gt)
         dets.append([NetworkDetection(box: a, probabilities: [0.3, 0]), NetworkDetection(box: b, probabilities: [0.9, 0])],
                     imageIndex: 0, groundTruth: gt)
         let r = try DarknetEvaluator.evaluate(groundTruth: gt, detections: dets)
         XCTAssertEqual(r.atConfThreshold.truePositives, 1)
         XCTAssertEqual(r.atConfThreshold.falsePositives, 1)
-        XCTAssertEqual(r.atConfThreshold.averageIoU, darknetIoU(a, truth) / 2)   // the array-first entry is the TP
+        XCTAssertEqual(r.atConfThreshold.averageIoU, a.iou(truth) / 2)   // the array-first entry is the TP
         // Ranking: b (0.9) claims the GT, a (0.3) is an FP with its best GT taken.
         XCTAssertEqual(r.classes[0].truePositives, 1)
         XCTAssertEqual(r.classes[0].falsePositives, 1)
@@ -36,7 +37,7 @@ final class DarknetProtocolTests: XCTestCase {
     /// One box with two non-zero class probabilities gives two entries, in class order; a
     /// probability at or below the 0.005 floor gives none.
     func testMultiClassBoxAndConfidenceFloor() throws {
-        let box = RelativeBox(x: 0.25, y: 0.25, w: 0.2, h: 0.2)
+        let box = Box(x: 0.25, y: 0.25, w: 0.2, h: 0.2)
         let gt = try singleImage([(1, box)], classes: ["a", "b", "c"])
         var dets = DetectionSet(for: gt)
         dets.append([NetworkDetection(box: box, probabilities: [0.6, 0.4, 0.005])], imageIndex: 0, groundTruth: gt)
@@ -53,15 +54,15 @@ final class DarknetProtocolTests: XCTestCase {
     /// IoU equal to the threshold is not a match (strict `>`), and the first of two equal-IoU
     /// labels wins.
     func testStrictThresholdAndFirstLabelWinsTies() throws {
-        let truth = RelativeBox(x: 0.5, y: 0.5, w: 0.5, h: 0.5)
-        let half = RelativeBox(x: 0.5, y: 0.375, w: 0.5, h: 0.25)   // IoU exactly 0.5
+        let truth = Box(x: 0.5, y: 0.5, w: 0.5, h: 0.5)
+        let half = Box(x: 0.5, y: 0.375, w: 0.5, h: 0.25)   // IoU exactly 0.5
         let gt = try singleImage([(0, truth), (0, truth)])
         var dets = DetectionSet(for: gt)
         dets.append([NetworkDetection(box: half, probabilities: [0.9, 0]),
                      NetworkDetection(box: truth, probabilities: [0.8, 0]),
                      NetworkDetection(box: truth, probabilities: [0.7, 0])], imageIndex: 0, groundTruth: gt)
         let r = try DarknetEvaluator.evaluate(groundTruth: gt, detections: dets)
-        XCTAssertEqual(darknetIoU(half, truth), 0.5)
+        XCTAssertEqual(half.iou(truth), 0.5)
         XCTAssertEqual(r.diagnostics.iouExactlyThreshold, 2)
         // Both exact boxes pick label 0: the second is an FP although label 1 is free.
         XCTAssertEqual(r.classes[0].truePositives, 1)
@@ -133,7 +134,7 @@ final class DarknetProtocolTests: XCTestCase {
         let first = try XCTUnwrap(dets.perImage[0].first)
         XCTAssertEqual(first.classIndex, 1)
         XCTAssertEqual(first.probability, 0.912)
-        XCTAssertEqual(first.relative, RelativeBox(x: 0.5, y: 0.25, w: 0.1, h: 0.2))
+        XCTAssertEqual(first.relative, Box(x: 0.5, y: 0.25, w: 0.1, h: 0.2))
         let pixel = try XCTUnwrap(first.pixel)
         XCTAssertEqual(pixel.x, 90, accuracy: 1e-5)
         XCTAssertEqual(pixel.y, 15, accuracy: 1e-5)

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftnetCore
 import SwiftnetFormat
 import XCTest
 @testable import SwiftnetEval
@@ -67,7 +68,7 @@ final class ReportTests: XCTestCase {
     func testUnavailableProtocolIsNullInJSON() throws {
         let gt = try GroundTruth(categories: [Category(id: 0, name: "a")],
                                  images: [EvalImage(id: 1, path: "1.jpg", size: nil)],
-                                 objects: [[GroundTruthObject(classIndex: 0, relative: RelativeBox(x: 0.5, y: 0.5, w: 0.1, h: 0.1),
+                                 objects: [[GroundTruthObject(classIndex: 0, relative: Box(x: 0.5, y: 0.5, w: 0.1, h: 0.1),
                                                               pixel: nil, area: 0, isCrowd: false, annotationId: 1)]])
         let report = try Evaluator.evaluate(groundTruth: gt, detections: DetectionSet(for: gt))
         let json = report.json()
