@@ -92,15 +92,30 @@ final class TrainCommandTests: XCTestCase {
 
     func testSmokeRunLossFallsAndWritesCheckpoints() throws {
         let dir = try dataset()
-        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--seed", "2"])
+        let data = dir + "/shapes/shapes.data"
+        try (try String(contentsOfFile: data, encoding: .utf8) + "saveweights=16\n").write(toFile: data, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--seed", "2", "--map", "--map-interval", "20"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let losses = averageLosses(r.stdout)
         XCTAssertEqual(losses.count, 40, r.stdout)
         XCTAssertLessThan(losses.last!, 0.7 * losses.first!, "average loss must fall: \(losses)")
         let backup = dir + "/shapes/backup/"
-        for file in ["tiny_final.weights", "tiny_last.weights", "chart.png"] {
+        // _16/_32 every saveweights, _last every savelast=5, _best at the first evaluation (20), _final at the end.
+        for file in ["tiny_final.weights", "tiny_last.weights", "tiny_16.weights", "tiny_32.weights", "tiny_best.weights", "chart.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: backup + file), file)
         }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: backup + "tiny_8.weights"))
+        func seen(_ file: String) throws -> UInt64 {
+            let header = try Data(contentsOf: URL(fileURLWithPath: backup + file)).prefix(20)
+            return header.suffix(8).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        }
+        XCTAssertEqual(try seen("tiny_16.weights"), 16 * 8)
+        XCTAssertEqual(try seen("tiny_32.weights"), 32 * 8)
+        XCTAssertEqual(try seen("tiny_last.weights"), 40 * 8, "the last savelast multiple is the end")
+        XCTAssertEqual(try seen("tiny_final.weights"), 40 * 8)
+        let bestSeen = try seen("tiny_best.weights")
+        XCTAssertTrue(bestSeen == 20 * 8 || bestSeen == 40 * 8, "\(bestSeen)")
+        XCTAssertEqual(r.stdout.components(separatedBy: "mean average precision (mAP@0.50) = ").count - 1, 2, r.stdout)
         XCTAssertTrue(r.stdout.contains("learning rate"), r.stdout)
         // The final weights load for inference and detect.
         let detect = try CLI.run(["detect", dir + "/shapes/images/000000.jpg", "--cfg", dir + "/tiny.cfg", "--weights", backup + "tiny_final.weights",
