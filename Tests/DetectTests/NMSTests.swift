@@ -23,6 +23,37 @@ final class NMSTests: XCTestCase {
     }
 }
 
+final class NMSKindTests: XCTestCase {
+    /// Two boxes 0.1 apart: IoU 1/3; enclosing diagonal² 0.13, centre distance² 0.01, so
+    /// DIoU_β = 1/3 − (1/13)^β: 0.1187 (β 0.6), 0.2564 (β 1), 0.3274 (β 2).
+    func survivors(_ kind: NMSKind, threshold: Float, beta: Float) -> Int {
+        var d = [Detection(box: Box(x: 0.5, y: 0.5, w: 0.2, h: 0.2), objectness: 1, probabilities: [0.9]),
+                 Detection(box: Box(x: 0.6, y: 0.5, w: 0.2, h: 0.2), objectness: 1, probabilities: [0.8])]
+        NMS.apply(&d, classes: 1, threshold: threshold, kind: kind, beta: beta)
+        return d.filter { $0.probabilities[0] > 0 }.count
+    }
+
+    func testDIoUValues() {
+        let a = Box(x: 0.5, y: 0.5, w: 0.2, h: 0.2), b = Box(x: 0.6, y: 0.5, w: 0.2, h: 0.2)
+        XCTAssertEqual(a.iou(b), 1 / 3, accuracy: 1e-6)
+        XCTAssertEqual(a.diou(b, beta: 0.6), 0.118731, accuracy: 1e-5)
+        XCTAssertEqual(a.diou(b, beta: 1), 0.256410, accuracy: 1e-5)
+        XCTAssertEqual(a.diou(b, beta: 2), 0.327416, accuracy: 1e-5)
+    }
+
+    func testEachKindUsesItsOverlap() {
+        // threshold 0.2: plain IoU suppresses, greedynms (DIoU with β fixed at 0.6, whatever beta_nms says) keeps.
+        XCTAssertEqual(survivors(.default, threshold: 0.2, beta: 0.6), 1)
+        XCTAssertEqual(survivors(.greedynms, threshold: 0.2, beta: 0.6), 2)
+        XCTAssertEqual(survivors(.greedynms, threshold: 0.2, beta: 2), 2)
+        // diounms follows beta_nms.
+        XCTAssertEqual(survivors(.diounms, threshold: 0.2, beta: 0.6), 2)
+        XCTAssertEqual(survivors(.diounms, threshold: 0.2, beta: 1), 1)
+        XCTAssertEqual(survivors(.diounms, threshold: 0.3, beta: 1), 2)
+        XCTAssertEqual(survivors(.diounms, threshold: 0.3, beta: 2), 1)
+    }
+}
+
 final class NMSChainTests: XCTestCase {
     /// A box suppressed by the best one must not stop a later suppressor (regression: zeros in the middle).
     func testSuppressionContinuesPastSuppressedBoxes() {

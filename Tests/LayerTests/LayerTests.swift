@@ -239,6 +239,28 @@ final class OtherLayerTests: XCTestCase {
         XCTAssertEqual(d.probabilities[1], 0, "o·σ(−10) is below the threshold")
     }
 
+    /// new_coords=1 (scaled-YOLOv4): the input is already logistic; x, y get scale_x_y only, sizes are (2t)²·anchor.
+    func testYoloNewCoordsDecodeBox() throws {
+        let cfg = "[net]\nwidth=4\nheight=2\nchannels=7\n[yolo]\nclasses=2\nnum=2\nmask=1\nanchors=1,1, 2,3\nnew_coords=1\nscale_x_y=2\n"
+        let net = try makeNetwork(cfg)
+        var input = [Float](repeating: 0, count: 7 * 8)
+        let cell = 5 // row 1, col 1
+        for (e, v) in [Float(0.6), 0.25, 0.5, 0.75, 0.9, 0.8, 0.3].enumerated() { input[e * 8 + cell] = v }
+        let out = runForward(net, input: input)
+        XCTAssertEqual(out[4 * 8 + cell], 0.9, "objectness is not activated again")
+        XCTAssertEqual(out[0 * 8 + cell], 0.6 * 2 - 0.5, accuracy: 1e-6)
+        let yolo = try XCTUnwrap(net.layers[0] as? YoloLayer)
+        let dets = yolo.detections(netWidth: 16, netHeight: 12, threshold: 0.5)
+        XCTAssertEqual(dets.count, 1)
+        let d = try XCTUnwrap(dets.first)
+        XCTAssertEqual(d.box.x, (1 + 0.7) / 4, accuracy: 1e-6)
+        XCTAssertEqual(d.box.y, (1 + 0) / 2, accuracy: 1e-6)
+        XCTAssertEqual(d.box.w, 4 * 0.25 * 2 / 16, accuracy: 1e-6)
+        XCTAssertEqual(d.box.h, 4 * 0.5625 * 3 / 12, accuracy: 1e-6)
+        XCTAssertEqual(d.probabilities[0], 0.72, accuracy: 1e-6)
+        XCTAssertEqual(d.probabilities[1], 0, "0.9·0.3 is below the threshold")
+    }
+
     func testLetterboxCorrectionUsesUnflooredOffset() {
         var dets = [Detection(box: Box(x: 0.5, y: 0.5, w: 0.5, h: 0.5), objectness: 1, probabilities: [1])]
         // 300×100 image into 416×416: new size 416×138 (int division), offset (416−138)/2 = 139 unfloored.
