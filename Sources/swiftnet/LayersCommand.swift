@@ -39,6 +39,8 @@ struct Layers: ParsableCommand {
                 "input": [layer.inputShape.w, layer.inputShape.h, layer.inputShape.c],
                 "output": [layer.outputShape.w, layer.outputShape.h, layer.outputShape.c],
                 "bflops": layer.bflops,
+                // Every entry has every key; filters/size/stride are null where the layer has none (route, yolo, …).
+                "filters": NSNull(), "size": NSNull(), "stride": NSNull(),
             ]
             switch layer.spec.config {
             case .convolutional(let c):

@@ -20,6 +20,14 @@ final class CommandTests: XCTestCase {
         XCTAssertEqual(layers[30]["type"] as? String, "yolo")
         XCTAssertEqual(layers[30]["output"] as? [Int], [10, 8, 255])
         XCTAssertNotNil(layers[0]["bflops"] as? Double)
+        // Every layer has every key; those a layer does not have are null.
+        let keys: Set = ["index", "type", "filters", "size", "stride", "input", "output", "bflops"]
+        for layer in layers { XCTAssertEqual(Set(layer.keys), keys, "\(layer)") }
+        XCTAssertTrue(layers[30]["filters"] is NSNull && layers[30]["size"] is NSNull)
+        let pool = try XCTUnwrap(layers.first { $0["type"] as? String == "maxpool" })
+        XCTAssertEqual(pool["size"] as? Int, 2)
+        XCTAssertEqual(pool["stride"] as? Int, 2)
+        XCTAssertTrue(pool["filters"] is NSNull)
     }
 
     func testDetectWritesJSONAnnotatedImageAndRawTensors() throws {
