@@ -1,4 +1,5 @@
 import SwiftnetCore
+
 /// How darknet turns `-points N` into recall levels and an average.
 public enum RecallLevelArithmetic: String, Sendable, CaseIterable {
     /// gcc `-Ofast` builds (darknet's Makefile and CMake Release, i.e. Linux binaries):

@@ -75,7 +75,7 @@ struct Map: ParsableCommand {
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "darknet AP interpolation: 0 = area under the curve, 11 (VOC2007) or 101.")
+    @Option(help: "darknet AP interpolation: 0 = area under the curve, 11 (VOC2007) or 101 (recall levels computed as darknet's Linux -Ofast builds do).")
     var points: Int = 0
 
     @Option(name: .customLong("iou-thresh"), help: "IoU threshold of the darknet protocol.")
