@@ -87,6 +87,12 @@ final class RoutingLayerTests: XCTestCase {
         }
     }
 
+    func testShortcutSizeMismatchIsAnError() {
+        XCTAssertThrowsError(try makeNetwork("[net]\nwidth=4\nheight=4\nchannels=1\n[empty]\n[maxpool]\nsize=2\nstride=2\n[shortcut]\nfrom=-2\n")) { error in
+            XCTAssertTrue("\(error)".hasPrefix("test.cfg:9: [shortcut] (layer 2): shortcut from layer 0 (4×4×1) does not match the previous layer's 2×2"), "\(error)")
+        }
+    }
+
     func testShortcutAddsMatchingChannelsAndAppliesActivation() throws {
         // prev has 1 channel, `from` has 2: only the first channel is added.
         let cfg = "[net]\nwidth=2\nheight=1\nchannels=2\n[activation]\nactivation=linear\n[route]\nlayers=-1\ngroups=2\n[shortcut]\nfrom=-2\nactivation=leaky\n"
