@@ -55,6 +55,37 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/raw/dog/yolo_023.npy"))
     }
 
+    /// `--data` (names from the .data file), `--thresh`, `--nms` and `--letterbox` reach the pipeline.
+    func testDetectOptionsReachThePipeline() throws {
+        let model = try SharedData.path("models/yolov3-tiny-coco")
+        let image = try SharedData.path("images/dog.jpg")
+        let out = try SharedData.temporaryDirectory()
+        try "classes=80\nnames=\(model)/coco.names\n".write(toFile: out + "/coco.data", atomically: true, encoding: .utf8)
+        let base = ["detect", image, "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights", "--data", out + "/coco.data"]
+        func objects(_ extra: [String]) throws -> [[String: Any]] {
+            let r = try CLI.run(base + extra + ["--out", out + "/r.json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let parsed = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/r.json"))) as? [[String: Any]]
+            return try XCTUnwrap(parsed?.first?["objects"] as? [[String: Any]])
+        }
+        // darknet at -thresh 0.05 (oracle): 14 objects for dog.jpg, with the same class names.
+        let oracle = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath:
+            try SharedData.path("oracle/detect/yolov3-tiny-coco_thresh0.05.json")))) as? [[String: Any]])
+        let expected = try XCTUnwrap(oracle.first { ($0["filename"] as? String)?.hasSuffix("dog.jpg") == true }?["objects"] as? [[String: Any]])
+        let low = try objects(["--thresh", "0.05"])
+        XCTAssertEqual(low.count, expected.count)
+        XCTAssertEqual(low.compactMap { $0["name"] as? String }.sorted(), expected.compactMap { $0["name"] as? String }.sorted())
+        // NMS at 0.99 suppresses almost nothing: more boxes survive.
+        XCTAssertGreaterThan(try objects(["--thresh", "0.05", "--nms", "0.99"]).count, low.count)
+        // Letterbox: the dog is still found, at other coordinates than the plain resize gives.
+        let plain = try CLI.run(base + ["--ext-output"]), boxed = try CLI.run(base + ["--ext-output", "--letterbox"])
+        XCTAssertEqual(boxed.status, 0, boxed.stderr)
+        let dogPlain = plain.stdout.split(separator: "\n").first { $0.hasPrefix("dog: ") }
+        let dogBoxed = boxed.stdout.split(separator: "\n").first { $0.hasPrefix("dog: ") }
+        XCTAssertNotNil(dogBoxed, boxed.stdout)
+        XCTAssertNotEqual(dogPlain, dogBoxed)
+    }
+
     func testDetectWithoutModelSaysWhatToPass() throws {
         let r = try CLI.run(["detect", "x.jpg", "--names", "x.names"])
         XCTAssertEqual(r.status, 1)

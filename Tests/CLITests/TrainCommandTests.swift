@@ -407,6 +407,15 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("(128×128)"), r.stdout)
     }
 
+    /// `--backup DIR` replaces the .data file's backup folder (created when missing).
+    func testBackupOptionChoosesTheCheckpointFolder() throws {
+        let dir = try dataset()
+        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "2", "--backup", dir + "/ck/sub"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/ck/sub/tiny_final.weights"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/shapes/backup/tiny_final.weights"))
+    }
+
     func testPartialKeepsTheFirstLayers() throws {
         let dir = try dataset()
         let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "2"])
