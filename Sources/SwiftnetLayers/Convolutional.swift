@@ -73,12 +73,9 @@ public final class ConvolutionalLayer: Layer {
 
     public override var workspaceCount: Int {
         let inference = Kernels.convolutionWorkspaceCount(geometry)
-        // Training backward: each worker needs a column matrix and its delta at once, and every worker but the first
-        // its own weight-gradient partial sum (in the network's shared workspace, so only the largest layer counts).
-        return training ? max(inference, backwardColumnsCount + (Parallel.threads - 1) * weights.count) : inference
+        // In the network's shared workspace, so only the largest layer counts.
+        return training ? max(inference, Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count)) : inference
     }
-
-    private var backwardColumnsCount: Int { Parallel.threads * 2 * geometry.columnRows * geometry.outSpatial }
 
     public override var trainables: [Trainable] { weightTrainables }
 
@@ -240,11 +237,7 @@ public final class ConvolutionalLayer: Layer {
     }
 
     public override func backward(_ ctx: BackwardContext) {
-        let g = geometry
-        let groups = config.groups
-        let m = config.filters / groups
-        let k = g.columnRows
-        let spatial = g.outSpatial
+        let spatial = geometry.outSpatial
         let updates = weightTrainables
         Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: config.filters,
                                    spatial: spatial, config.activation)
@@ -255,47 +248,9 @@ public final class ConvolutionalLayer: Layer {
         } else {
             Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: updates[0].update.pointer)
         }
-        // Images are independent: workers take whole images (disjoint input deltas) and sum their weight gradients.
-        let weightUpdate = updates[1].update.pointer
-        let workers = min(Parallel.threads, ctx.batch)
-        let partials = ctx.workspace + backwardColumnsCount
-        if workers > 1 { partials.update(repeating: 0, count: (workers - 1) * weights.count) }
-        let weightCount = weights.count
-        Parallel.tasks(ctx.batch) { b, worker in
-            let columns = ctx.workspace + worker * 2 * k * spatial
-            let columnDelta = columns + k * spatial
-            let dw = worker == 0 ? weightUpdate : partials + (worker - 1) * weightCount
-            let image = ctx.input + b * self.inputShape.count
-            let d = self.delta.pointer + b * self.outputShape.count
-            for group in 0..<groups {
-                let src = image + group * g.channels * g.height * g.width
-                let dg = d + group * m * spatial
-                let cols: UnsafePointer<Float>
-                if g.isPointwise {
-                    cols = UnsafePointer(src)
-                } else {
-                    Kernels.im2colSerial(g, input: src, columns: columns)
-                    cols = UnsafePointer(columns)
-                }
-                // ΔW[m × K] += δ[m × N] · colsᵀ
-                Gemm.sgemm(transA: false, transB: true, m: m, n: k, k: spatial, alpha: 1, a: dg, lda: spatial, b: cols, ldb: spatial,
-                           beta: 1, c: dw + group * m * k, ldc: k)
-                guard let inputDelta = ctx.inputDelta else { continue }
-                let target = inputDelta + b * self.inputShape.count + group * g.channels * g.height * g.width
-                let w = self.weights.pointer + group * m * k
-                if g.isPointwise {
-                    Gemm.sgemm(transA: true, transB: false, m: k, n: spatial, k: m, alpha: 1, a: w, lda: k, b: dg, ldb: spatial,
-                               beta: 1, c: target, ldc: spatial)
-                } else {
-                    Gemm.sgemm(transA: true, transB: false, m: k, n: spatial, k: m, alpha: 1, a: w, lda: k, b: dg, ldb: spatial,
-                               beta: 0, c: columnDelta, ldc: spatial)
-                    Kernels.col2imSerial(g, columns: columnDelta, output: target)
-                }
-            }
-        }
-        for worker in 1..<max(1, workers) {
-            Kernels.add(partials + (worker - 1) * weightCount, into: weightUpdate, count: weightCount)
-        }
+        Kernels.convolutionBackward(geometry, groups: config.groups, filters: config.filters / config.groups, batch: ctx.batch,
+                                    input: ctx.input, delta: delta.pointer, weights: weights.pointer,
+                                    weightUpdate: updates[1].update.pointer, inputDelta: ctx.inputDelta, workspace: ctx.workspace)
     }
 
     public override var bflops: Double {

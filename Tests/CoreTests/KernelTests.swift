@@ -103,6 +103,67 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Weight and input gradients of a grouped convolution against direct sums, whether the batch is split by image
+    /// (batch ≥ threads) or each image's products are split inside it (batch < threads).
+    func testConvolutionBackwardMatchesDirectSumsForAnyThreadCount() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for (kernel, stride, pad) in [(1, 1, 0), (3, 2, 1), (3, 1, 1)] {
+            let groups = 2, channels = 3, m = 4, h = 9, w = 11
+            let oh = (h + 2 * pad - kernel) / stride + 1, ow = (w + 2 * pad - kernel) / stride + 1
+            let g = ConvGeometry(channels: channels, height: h, width: w, kernel: kernel, strideX: stride, strideY: stride, pad: pad,
+                                 dilation: 1, outHeight: oh, outWidth: ow)
+            let k = g.columnRows
+            for batch in [1, 2, 3] {
+                let input = (0..<(batch * groups * channels * h * w)).map { Float(($0 * 37) % 23) / 23 - 0.5 }
+                let delta = (0..<(batch * groups * m * oh * ow)).map { Float(($0 * 13) % 17) / 17 - 0.45 }
+                let weights = (0..<(groups * m * k)).map { Float(($0 * 11) % 7) / 7 - 0.4 }
+                var expectedW = (0..<weights.count).map { Float($0 % 3) * 0.25 }        // updates accumulate
+                var expectedIn = (0..<input.count).map { Float($0 % 5) * 0.1 }
+                let startW = expectedW, startIn = expectedIn
+                for b in 0..<batch {
+                    for f in 0..<(groups * m) {
+                        let group = f / m
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let d = delta[((b * groups * m + f) * oh + oy) * ow + ox]
+                                for c in 0..<channels {
+                                    for ky in 0..<kernel {
+                                        for kx in 0..<kernel {
+                                            let iy = oy * stride + ky - pad, ix = ox * stride + kx - pad
+                                            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                            let wi = ((f * channels + c) * kernel + ky) * kernel + kx
+                                            let ii = ((b * groups + group) * channels + c) * h * w + iy * w + ix
+                                            expectedW[wi] += d * input[ii]
+                                            expectedIn[ii] += d * weights[wi]
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                for threads in [1, 2, 3, 4] {
+                    Parallel.threads = threads
+                    var dW = startW, dIn = startIn
+                    var workspace = [Float](repeating: .nan, count: Kernels.convolutionBackwardWorkspaceCount(g, weightCount: weights.count))
+                    input.withUnsafeBufferPointer { i in delta.withUnsafeBufferPointer { d in weights.withUnsafeBufferPointer { wt in
+                        dW.withUnsafeMutableBufferPointer { dw in dIn.withUnsafeMutableBufferPointer { di in
+                            workspace.withUnsafeMutableBufferPointer { ws in
+                                Kernels.convolutionBackward(g, groups: groups, filters: m, batch: batch, input: i.baseAddress!, delta: d.baseAddress!,
+                                                            weights: wt.baseAddress!, weightUpdate: dw.baseAddress!, inputDelta: di.baseAddress!,
+                                                            workspace: ws.baseAddress!)
+                            }
+                        } }
+                    } } }
+                    let label = "kernel \(kernel) stride \(stride), batch \(batch), \(threads) threads"
+                    XCTAssertLessThan(zip(dW, expectedW).map { abs($0 - $1) }.max() ?? .infinity, 1e-4, "weights: " + label)
+                    XCTAssertLessThan(zip(dIn, expectedIn).map { abs($0 - $1) }.max() ?? .infinity, 1e-4, "input: " + label)
+                }
+            }
+        }
+    }
+
     func testGemmRowMajor() {
         let a: [Float] = [1, 2, 3, 4, 5, 6] // 2×3
         let b: [Float] = [1, 0, 0, 1, 1, 1] // 3×2
