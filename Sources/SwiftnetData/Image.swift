@@ -52,8 +52,9 @@ public struct Image: Equatable, Sendable {
         if w == width && h == height { return self }
         var part = [Float](repeating: 0, count: w * height * channels)
         var out = [Float](repeating: 0, count: w * h * channels)
-        let wScale = Float(width - 1) / Float(w - 1)
-        let hScale = Float(height - 1) / Float(h - 1)
+        // A one-pixel target takes the first row/column (darknet divides by zero there).
+        let wScale = w > 1 ? Float(width - 1) / Float(w - 1) : 0
+        let hScale = h > 1 ? Float(height - 1) / Float(h - 1) : 0
         data.withUnsafeBufferPointer { src in
             part.withUnsafeMutableBufferPointer { part in
                 for k in 0..<channels {

@@ -80,6 +80,9 @@ extension EvaluationReport {
         s += " ground truth: \(g.backgroundImages) background images; missing label files: \(g.missingLabelFiles)\n"
         if g.uninferableLabelPaths.count > 0 { s += " label path not inferable: \(g.uninferableLabelPaths)\n" }
         if g.imagesWithoutSize.count > 0 { s += " images without size: \(g.imagesWithoutSize)\n" }
+        if g.imageIdSource == "list position" {
+            s += " image ids: list positions 1, 2, … (a file stem is not all digits, or two stems repeat a number)\n"
+        }
         if g.orphanAnnotations.count > 0 { s += " annotations of undeclared images/categories: \(g.orphanAnnotations)\n" }
         s += " detections: \(d.read) read, \(d.accepted) used, skipped: unknown image \(d.unknownImage)"
         s += ", unknown class \(d.unknownClass), invalid value \(d.invalidValue)\n"

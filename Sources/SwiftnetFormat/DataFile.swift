@@ -18,6 +18,9 @@ public struct DataFile: Sendable {
                 throw SwiftnetError.data(path: path, line: lineNumber, message: "expected key=value, got '\(line)'")
             }
             let key = String(line[..<eq])
+            guard line.index(after: eq) != line.endIndex else {
+                throw SwiftnetError.data(path: path, line: lineNumber, message: "\(key)= has no value")
+            }
             if entries[key] == nil { entries[key] = (String(line[line.index(after: eq)...]), lineNumber) }
         }
     }
@@ -30,6 +33,15 @@ public struct DataFile: Sendable {
             throw SwiftnetError.data(path: path, line: entry.line, message: "\(key): expected an integer, got '\(entry.value)'")
         }
         return v
+    }
+
+    /// `classes=`, checked to be a usable class count (1…1,000,000).
+    public func classes() throws -> Int? {
+        guard let n = try int("classes") else { return nil }
+        guard (1...1_000_000).contains(n) else {
+            throw SwiftnetError.data(path: path, line: entries["classes"]?.line, message: "classes=\(n): must be 1…1000000")
+        }
+        return n
     }
 
     /// darknet resolves paths in `.data` files against the working directory; when such a path does not exist but

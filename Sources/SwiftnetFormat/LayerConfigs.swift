@@ -189,6 +189,9 @@ public struct YoloConfig: Equatable, Sendable {
                 throw r.error(option, "\(values.count) values for num=\(y.total) anchors (need \(2 * y.total))")
             }
             y.anchors = Array(values.prefix(2 * y.total))
+            if let bad = y.anchors.first(where: { !($0 > 0) || !$0.isFinite }) {
+                throw r.error(option, "anchor size \(bad) is not a positive number")
+            }
         } else {
             y.anchors = Array(repeating: 0.5, count: 2 * y.total)
         }

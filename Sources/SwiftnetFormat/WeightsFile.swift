@@ -104,9 +104,14 @@ public enum WeightsFile {
                     + "which needs bytes \(offset)..<\(offset + needed)"
                     + (allowPartial ? " (a partial load must end at a layer boundary)" : " — truncated file or weights for a different cfg? (a partial load must be asked for explicitly)"))
             }
-            for (_, storage) in record.arrays where storage.count > 0 {
+            for (name, storage) in record.arrays where storage.count > 0 {
                 let base = storage.baseAddress!
                 UnsafeMutableRawPointer(base).copyMemory(from: bytes.baseAddress! + offset, byteCount: 4 * storage.count)
+                let bad = storage.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }
+                if bad > 0 {
+                    throw SwiftnetError.weights(path: path, message:
+                        "layer \(record.layer) (\(record.kind)) \(name): \(bad) of \(storage.count) values are NaN or infinite (bytes \(offset)..<\(offset + 4 * storage.count)) — a damaged file or weights saved after training diverged")
+                }
                 offset += 4 * storage.count
             }
             loaded += 1

@@ -20,6 +20,7 @@ public final class ConnectedLayer: Layer {
 
     public override func reshape(input: Shape, layers: [Layer]) throws -> Shape {
         let n = config.outputs
+        try MemoryBudget.check(MemoryBudget.product(n, input.count), "its \(n)×\(input.count) weights")
         if weights.count == 0 {
             biases = Buffer(count: n)
             weights = Buffer(count: n * input.count)

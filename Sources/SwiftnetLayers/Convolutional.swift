@@ -50,6 +50,7 @@ public final class ConvolutionalLayer: Layer {
         guard outW >= 1, outH >= 1 else {
             throw ShapeError("a \(c.size)×\(c.size) kernel does not fit the \(input.w)×\(input.h) input")
         }
+        try MemoryBudget.check(MemoryBudget.product(c.filters, input.c / c.groups, c.size, c.size), "its \(c.filters)×\(input.c / c.groups)×\(c.size)×\(c.size) weights")
         let firstTime = weights.count == 0
         inputShape = input
         geometry = ConvGeometry(channels: input.c / c.groups, height: input.h, width: input.w, kernel: c.size,

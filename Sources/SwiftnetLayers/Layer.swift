@@ -1,3 +1,4 @@
+import Foundation
 import SwiftnetCore
 import SwiftnetFormat
 
@@ -29,6 +30,32 @@ public struct ParameterArray {
 public struct ShapeError: Error {
     public var message: String
     public init(_ message: String) { self.message = message }
+}
+
+/// The bound on what one network may allocate: physical memory. A cfg or size that would need more is refused with
+/// a clear error instead of an allocation abort.
+public enum MemoryBudget {
+    /// Physical memory in bytes.
+    public static var bytes: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory) }
+
+    /// The product of `factors`, or nil when it overflows.
+    public static func product(_ factors: Int...) -> Int? {
+        var p = 1
+        for f in factors {
+            let (r, overflow) = p.multipliedReportingOverflow(by: f)
+            if overflow { return nil }
+            p = r
+        }
+        return p
+    }
+
+    /// Throws when `floats` (nil: overflowed) 32-bit values do not fit into physical memory.
+    static func check(_ floats: Int?, _ what: @autoclosure () -> String) throws {
+        guard let floats, floats <= bytes / 4 else {
+            let amount = floats.map { String(format: "%.1f GiB", Double($0) * 4 / 1_073_741_824) } ?? "more than 2⁶³ bytes"
+            throw ShapeError("\(what()) would need \(amount), more than this machine's \(String(format: "%.1f", Double(bytes) / 1_073_741_824)) GiB of memory")
+        }
+    }
 }
 
 /// Training targets of one forward pass: boxes per image for `[yolo]` (relative to the network input), or dense target vectors (`batch × outputs`

@@ -34,6 +34,9 @@ public final class Network {
         guard self.width > 0, self.height > 0 else {
             throw SwiftnetError.invalid("network input size must be positive, got \(self.width)×\(self.height)")
         }
+        guard self.width <= 1 << 16, self.height <= 1 << 16, channels <= 1 << 16 else {
+            throw SwiftnetError.invalid("network input \(self.width)×\(self.height)×\(channels) is too large (at most 65536 per side and channels)")
+        }
         input = Buffer(count: 0)
         for spec in config.layers {
             layers.append(Self.makeLayer(spec))
@@ -75,10 +78,16 @@ public final class Network {
     /// Recomputes every layer's shape for the current input size and (re)allocates buffers.
     private func reshapeAll() throws {
         var shape = Shape(w: width, h: height, c: channels)
+        var activations = MemoryBudget.product(batch, width, height, channels)
         for layer in layers {
             do {
                 let out = try layer.reshape(input: shape, layers: layers)
                 guard out.w > 0, out.h > 0, out.c > 0 else { throw ShapeError("output shape \(out) is empty") }
+                if allocated {
+                    let floats = MemoryBudget.product(batch, out.w, out.h, out.c, isTraining ? 2 : 1)
+                    activations = activations.flatMap { total in floats.flatMap { total.addingReportingOverflow($0).overflow ? nil : total + $0 } }
+                    try MemoryBudget.check(activations, "the activations up to here, at \(width)×\(height) with batch \(batch),")
+                }
                 layer.outputShape = out
                 shape = out
             } catch let error as ShapeError {
@@ -86,7 +95,21 @@ public final class Network {
                                         message: "[\(layer.spec.sectionName)] (layer \(layer.index)): \(error.message)")
             }
         }
+        try checkMemory(activations: activations)
         allocate()
+    }
+
+    /// Refuses sizes whose activations plus the largest layer's scratch space exceed physical memory.
+    private func checkMemory(activations: Int?) throws {
+        guard allocated else { return }
+        guard let scratch = layers.max(by: { $0.workspaceCount < $1.workspaceCount }), scratch.workspaceCount > 0 else { return }
+        let total = activations.flatMap { a in a.addingReportingOverflow(scratch.workspaceCount).overflow ? nil : a + scratch.workspaceCount }
+        do {
+            try MemoryBudget.check(total, "its activations and scratch space at \(width)×\(height) with batch \(batch)")
+        } catch let error as ShapeError {
+            throw SwiftnetError.cfg(path: config.path, line: scratch.spec.line,
+                                    message: "[\(scratch.spec.sectionName)] (layer \(scratch.index)): \(error.message)")
+        }
     }
 
     private func allocate() {
@@ -116,6 +139,13 @@ public final class Network {
         }
         isTraining = true
         for layer in layers { layer.training = true }
+        // Training keeps about three tensors per layer output (output, delta, pre-activation or normalised values).
+        let activations = layers.reduce(Optional(batch * width * height * channels)) { total, layer in
+            guard let total, let floats = MemoryBudget.product(3, batch, layer.outputShape.count) else { return nil }
+            let (sum, overflow) = total.addingReportingOverflow(floats)
+            return overflow ? nil : sum
+        }
+        try checkMemory(activations: activations)
         allocate()
     }
 

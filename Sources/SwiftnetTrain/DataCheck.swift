@@ -44,6 +44,8 @@ public struct DataCheckReport: Sendable {
     public var images = 0
     public var objects = 0
     public var backgroundImages = 0
+    /// A classifier dataset (labels from the image paths, no label files).
+    public var classification = false
     public var issues: [DataIssue] = []
 
     public var errors: [DataIssue] { issues.filter(\.isError) }
@@ -53,7 +55,8 @@ public struct DataCheckReport: Sendable {
 
     /// A readable report: counts, then every error and warning with its file and line.
     public func text() -> String {
-        var lines = ["\(images) images, \(objects) objects, \(backgroundImages) background images (no label file or an empty one)"]
+        var lines = [classification ? "\(images) images, each labelled by the one class name in its path"
+                                    : "\(images) images, \(objects) objects, \(backgroundImages) background images (no label file or an empty one)"]
         lines.append("\(errors.count) errors in \(badImages.count) images, \(warnings.count) warnings")
         for kind in DataIssue.Kind.allCases {
             let n = issues.filter { $0.kind == kind }.count
@@ -131,6 +134,7 @@ public enum DataCheck {
             }
         }
         var report = DataCheckReport()
+        report.classification = true
         report.images = paths.count
         report.objects = paths.count
         report.issues = perImage.flatMap { $0 }

@@ -132,6 +132,13 @@ public final class Trainer {
             throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "training needs channels=3 (colour images)")
         }
         let net = config.net
+        guard net.batch >= net.subdivisions else {
+            throw SwiftnetError.cfg(path: options.cfgPath, line: net.line,
+                                    message: "batch=\(net.batch) is smaller than subdivisions=\(net.subdivisions): a mini-batch (batch/subdivisions, whole images) would be empty")
+        }
+        if net.batch % net.subdivisions != 0 {
+            log("warning: batch=\(net.batch) is not a multiple of subdivisions=\(net.subdivisions): each iteration trains \(net.subdivisions) × \(net.miniBatch) = \(net.subdivisions * net.miniBatch) images (darknet's integer division)")
+        }
         imagesPerIteration = net.miniBatch * net.subdivisions
         maxBatches = options.maxBatches ?? net.maxBatches
         guard maxBatches > 0 else {
@@ -221,7 +228,7 @@ public final class Trainer {
     /// The first lines of a run: network, data, and where in the schedule training starts.
     public func describeStart() -> [String] {
         var lines = [
-            "\(options.cfgPath): \(network.layers.count) layers, \(network.width)×\(network.height), batch \(config.net.batch) = \(config.net.subdivisions) × \(config.net.miniBatch) images, max_batches \(maxBatches)",
+            "\(options.cfgPath): \(network.layers.count) layers, \(network.width)×\(network.height), batch \(config.net.batch): \(config.net.subdivisions) × \(config.net.miniBatch) images per iteration, max_batches \(maxBatches)",
             "\(options.dataPath): \(dataset.trainPaths.count) training images, \(dataset.classes) classes; checkpoints in \(backup)/\(name)_*.weights",
         ]
         if iteration > 0 {

@@ -44,7 +44,7 @@ public struct TrainingDataset {
         guard !trainPaths.isEmpty else {
             throw SwiftnetError.data(path: trainList, line: nil, message: "the training list is empty")
         }
-        if let declared = try data.int("classes"), declared != networkClasses {
+        if let declared = try data.classes(), declared != networkClasses {
             throw SwiftnetError.data(path: dataPath, line: data.entries["classes"]?.line,
                                      message: classifier ? "classes=\(declared) but \(cfgPath) outputs \(networkClasses) classes"
                                                          : "classes=\(declared) but \(cfgPath) has classes=\(networkClasses) in its last [yolo] layer")

@@ -56,7 +56,7 @@ struct Benchmark: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            configureThreads(threads)
+            try configureThreads(threads)
             let config = try cfgOptions.load(cfg)
             if train {
                 try benchmarkTraining(config)

@@ -25,10 +25,10 @@ struct CalcAnchors: ParsableCommand {
     @Option(help: "Number of anchors (default: the cfg's num=, else 9).")
     var num: Int?
 
-    @Option(help: "Network input width in pixels (default: the cfg's).")
+    @Option(parsing: .unconditional, help: "Network input width in pixels (default: the cfg's).")
     var width: Int?
 
-    @Option(help: "Network input height in pixels (default: the cfg's).")
+    @Option(parsing: .unconditional, help: "Network input height in pixels (default: the cfg's).")
     var height: Int?
 
     @Option(help: "Detector .cfg whose anchors are compared (and replaced with --write).")

@@ -38,10 +38,10 @@ struct Cfg: ParsableCommand {
     @Option(help: "Activation of all hidden layers (default: the published choice).")
     var activation: Activation?
 
-    @Option(help: "Input width, a multiple of 32 (default: the published size; alone, it also sets the height).")
+    @Option(parsing: .unconditional, help: "Input width, a multiple of 32 (default: the published size; alone, it also sets the height).")
     var width: Int?
 
-    @Option(help: "Input height, a multiple of 32 (alone, it also sets the width).")
+    @Option(parsing: .unconditional, help: "Input height, a multiple of 32 (alone, it also sets the width).")
     var height: Int?
 
     @Option(help: "Size of yolov4-pacsp: s (yolov4-pacsp-s), m, l (yolov4-pacsp), x (yolov4-pacsp-x).")

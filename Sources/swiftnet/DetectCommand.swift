@@ -17,10 +17,10 @@ struct Detect: ParsableCommand {
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "Detection threshold (objectness and class probability).")
+    @Option(parsing: .unconditional, help: "Detection threshold (objectness and class probability).")
     var thresh: Float = 0.25
 
-    @Option(help: "NMS overlap threshold (0 disables NMS); the kind comes from the cfg's last [yolo].")
+    @Option(parsing: .unconditional, help: "NMS overlap threshold (0 disables NMS); the kind comes from the cfg's last [yolo].")
     var nms: Float = 0.45
 
     @Flag(help: "Letterbox images into the network input (default: the cfg's letter_box).")
@@ -38,7 +38,7 @@ struct Detect: ParsableCommand {
     @Option(help: "Write each [yolo] layer's output to DIR/<image stem>/yolo_<layer>.npy.")
     var saveRaw: String?
 
-    @Option(help: "Top classes to print for classifier networks.")
+    @Option(parsing: .unconditional, help: "Top classes to print for classifier networks.")
     var top: Int = 5
 
     @Option(help: "Worker threads (default: all cores).")
@@ -53,7 +53,7 @@ struct Detect: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            configureThreads(threads)
+            try configureThreads(threads)
             var model = self.model
             if model.cfg == nil && model.weights == nil && model.names == nil && model.data == nil, let root = BundledModel.root() {
                 model.cfg = root + "/" + BundledModel.cfg
@@ -65,9 +65,12 @@ struct Detect: ParsableCommand {
                 throw SwiftnetError.invalid("detect needs --cfg FILE.cfg and --weights FILE.weights (and --names FILE.names or --data FILE.data for class names), e.g.\n  swiftnet detect image.jpg --cfg yolov4.cfg --weights yolov4.weights --names coco.names")
             }
             let paths = try expandImageArguments(images)
+            var outputs: [(option: String, path: String)] = out.map { [("--out", $0)] } ?? []
+            if let outputDir { outputs += uniqueStems(paths).map { ("--output-dir", outputDir + "/" + $0 + ".jpg") } }
+            try refuseOverwritingInputs(outputs, inputs: paths + images + [cfg, weights, model.names, model.data])
             let config = try cfgOptions.load(cfg)
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
-            try network.loadWeights(path: weights, allowPartial: model.partial)
+            try loadInferenceWeights(network, path: weights, partial: model.partial)
             network.prepareForInference()
             var command = self
             command.model = model
@@ -132,7 +135,9 @@ struct Detect: ParsableCommand {
 
     func classify(network: Network, paths: [String]) throws {
         guard network.outputLayer is SoftmaxLayer else {
-            throw SwiftnetError.invalid("\(network.path): the network has neither [yolo]/[region] layers nor a [softmax] output; nothing to detect or classify")
+            throw SwiftnetError.invalid(network.detectionLayers.isEmpty
+                ? "\(network.path): the network has neither [yolo]/[region] layers nor a [softmax] output; nothing to detect or classify"
+                : "\(network.path): a detection network ([yolo]/[region] layers), not a classifier ([softmax] output); use swiftnet detect")
         }
         let classifier = Classifier(network: network)
         let classes = network.outputLayer.outputShape.count
@@ -161,7 +166,7 @@ struct Classify: ParsableCommand {
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "Number of top classes to print.")
+    @Option(parsing: .unconditional, help: "Number of top classes to print.")
     var top: Int = 5
 
     @Option(help: "Worker threads (default: all cores).")
@@ -182,10 +187,10 @@ struct Classify: ParsableCommand {
         detect.top = top
         detect.threads = threads
         try reportingErrors {
-            configureThreads(threads)
+            try configureThreads(threads)
             let config = try cfgOptions.load(model.cfg!)
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
-            try network.loadWeights(path: model.weights!, allowPartial: model.partial)
+            try loadInferenceWeights(network, path: model.weights!, partial: model.partial)
             network.prepareForInference()
             try detect.classify(network: network, paths: try expandImageArguments(images))
         }

@@ -1,21 +1,40 @@
 import Foundation
 import SwiftnetFormat
+import SwiftnetLayers
 
 /// Expands image arguments: a `.txt` argument is a list file with one image path per line (blank lines skipped).
+/// Every image must exist (a missing one is named with its list file and line), and the result must not be empty.
 func expandImageArguments(_ arguments: [String]) throws -> [String] {
     var paths: [String] = []
     for argument in arguments {
         if argument.lowercased().hasSuffix(".txt") {
             let text = try readTextFile(argument)
-            for line in textLines(text) {
+            var listed = 0
+            for (number, line) in textLines(text).enumerated() {
                 let path = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !path.isEmpty { paths.append(path) }
+                if path.isEmpty { continue }
+                guard FileManager.default.fileExists(atPath: path) else {
+                    throw SwiftnetError.data(path: argument, line: number + 1, message: "image \(path) does not exist")
+                }
+                paths.append(path)
+                listed += 1
             }
+            guard listed > 0 else { throw SwiftnetError.data(path: argument, line: nil, message: "the list names no images") }
         } else {
+            guard FileManager.default.fileExists(atPath: argument) else { throw SwiftnetError.file(path: argument, message: "no such file") }
             paths.append(argument)
         }
     }
     return paths
+}
+
+/// Stops before any work when an output would replace one of the command's inputs (an image, the cfg, the weights …).
+func refuseOverwritingInputs(_ outputs: [(option: String, path: String)], inputs: [String?]) throws {
+    func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+    let owned = Set(inputs.compactMap { $0 }.map(canonical))
+    for (option, path) in outputs where owned.contains(canonical(path)) {
+        throw SwiftnetError.invalid("\(option) \(path) would overwrite an input file; choose another path")
+    }
 }
 
 /// File stems made unique (`dog`, `dog_2`, …) so that outputs of same-named inputs do not overwrite each other.
@@ -29,3 +48,11 @@ func uniqueStems(_ paths: [String]) -> [String] {
     }
 }
 
+
+/// Loads weights for inference; a partial load (`--partial`) that leaves layers without weights says which.
+func loadInferenceWeights(_ network: Network, path: String, partial: Bool) throws {
+    let result = try network.loadWeights(path: path, allowPartial: partial)
+    if let missing = result.firstMissingLayer {
+        printError("warning: \(path) holds weights for \(result.loadedRecords) of \(result.totalRecords) parameterised layers; layers from \(missing) on keep their initial values, so the outputs are not a trained network's")
+    }
+}

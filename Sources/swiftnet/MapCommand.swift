@@ -49,7 +49,7 @@ func evaluationNetwork(model: ModelOptions, size: SizeOptions, cfgOptions: CfgOp
         throw SwiftnetError.invalid("running a network needs --cfg and --weights")
     }
     let network = try Network(config: try cfgOptions.load(cfg), batch: 1, width: size.width, height: size.height)
-    try network.loadWeights(path: weights, allowPartial: model.partial)
+    try loadInferenceWeights(network, path: weights, partial: model.partial)
     network.prepareForInference()
     return network
 }
@@ -78,10 +78,10 @@ struct Map: ParsableCommand {
     @Option(help: "darknet AP interpolation: 0 = area under the curve, 11 (VOC2007) or 101 (recall levels computed as darknet's Linux -Ofast builds do).")
     var points: Int = 0
 
-    @Option(name: .customLong("iou-thresh"), help: "IoU threshold of the darknet protocol.")
+    @Option(name: .customLong("iou-thresh"), parsing: .unconditional, help: "IoU threshold of the darknet protocol.")
     var iouThresh: Float = 0.5
 
-    @Option(help: "Confidence threshold of darknet's precision/recall/F1 line.")
+    @Option(parsing: .unconditional, help: "Confidence threshold of darknet's precision/recall/F1 line.")
     var thresh: Float = 0.25
 
     @Option(help: "COCO category ids of class indices when reading COCO results with a darknet list GT.")
@@ -108,6 +108,7 @@ struct Map: ParsableCommand {
         }
         guard [0, 11, 101].contains(points) else { throw ValidationError("--points must be 0, 11 or 101") }
         guard iouThresh > 0, iouThresh <= 1 else { throw ValidationError("--iou-thresh must be in (0, 1]") }
+        guard (0...1).contains(thresh) else { throw ValidationError("--thresh must be in [0, 1]") }
         if let benchmark {
             guard benchmark >= 1 else { throw ValidationError("--benchmark needs a positive run count") }
             guard files else { throw ValidationError("--benchmark evaluates files: give --gt and --detections") }
@@ -120,7 +121,10 @@ struct Map: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            configureThreads(threads)
+            try configureThreads(threads)
+            if let json {
+                try refuseOverwritingInputs([("--json", json)], inputs: [gt, detections, model.cfg, model.weights, model.data, model.names])
+            }
             if let gt, let detections {
                 if let benchmark {
                     let result = try EvalBenchmark.run(groundTruthPath: gt, detectionsPath: detections, runs: benchmark, options: options)
@@ -144,9 +148,15 @@ struct Map: ParsableCommand {
             }
             groundTruth = try GroundTruth.loadDarknetList(listPath: gt, names: names,
                                                           options: DarknetListOptions(categoryIds: try categoryIds.ids(classes: names.count)))
+            try requireImages(groundTruth, list: gt)
         }
         let dets = try isDarknetJSON(detections) ? DetectionSet.loadDarknetJSON(path: detections, groundTruth: groundTruth)
                                                  : DetectionSet.loadCOCOResults(path: detections, groundTruth: groundTruth)
+        let d = dets.diagnostics
+        if d.read > 0 && d.accepted == 0 {
+            throw SwiftnetError.data(path: detections, line: nil, message:
+                "none of its \(d.read) detections matches the ground truth (unknown image \(d.unknownImage), unknown class \(d.unknownClass), invalid value \(d.invalidValue)); the ground truth's image ids come from the \(groundTruth.diagnostics.imageIdSource)")
+        }
         return try Evaluator.evaluate(groundTruth: groundTruth, detections: dets, options: options)
     }
 
@@ -162,6 +172,7 @@ struct Map: ParsableCommand {
         let dataPath = model.data!
         let base = try dataBaseDirectory(dataPath)
         let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
+        try requireImages(groundTruth, list: dataPath)
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
         let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
             try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
@@ -169,9 +180,9 @@ struct Map: ParsableCommand {
         let total = groundTruth.images.count
         let start = Date()
         let report = try run.evaluate(options: options) { done in
-            FileHandle.standardError.write(Data("\r\(done)/\(total)".utf8))
+            printProgress("\(done)/\(total)")
         }
-        printError(String(format: "\nTotal Detection Time: %.0f Seconds", Date().timeIntervalSince(start)))
+        printError(String(format: "Total Detection Time: %.0f Seconds", Date().timeIntervalSince(start)))
         return report
     }
 
@@ -204,7 +215,8 @@ struct Valid: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            configureThreads(threads)
+            try configureThreads(threads)
+            try refuseOverwritingInputs([("--out", out)], inputs: [model.cfg, model.weights, model.data, model.names])
             let dataPath = model.data!
             let base = try dataBaseDirectory(dataPath)
             let probe = try Network(config: try cfgOptions.load(model.cfg!), batch: 1, width: size.width, height: size.height, allocate: false)
@@ -213,15 +225,16 @@ struct Valid: ParsableCommand {
                 return
             }
             let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
+            try requireImages(groundTruth, list: dataPath)
             let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
             let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
                 try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
             }
             let total = groundTruth.images.count
             let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count)) { done in
-                FileHandle.standardError.write(Data("\r\(done)/\(total)".utf8))
+                printProgress("\(done)/\(total)")
             }
-            printError("")
+            endProgress()
             try AtomicFile.write(json, to: out)
             print("COCO results for \(total) images written to \(out)")
         }
@@ -257,10 +270,15 @@ struct Valid: ParsableCommand {
             let best = Classifier.topK(probabilities, k: k)
             if best.first == label { top1 += 1 }
             if best.contains(label) { topK += 1 }
-            FileHandle.standardError.write(Data("\r\(i + 1)/\(paths.count)".utf8))
+            printProgress("\(i + 1)/\(paths.count)")
         }
-        printError("")
+        endProgress()
         let n = Double(max(1, paths.count))
         print(String(format: "%d images: top 1: %f, top %d: %f", paths.count, Double(top1) / n, k, Double(topK) / n))
     }
+}
+
+/// An evaluation needs images: an empty list is an error naming the file, not a report of zeros.
+func requireImages(_ groundTruth: GroundTruth, list: String) throws {
+    if groundTruth.images.isEmpty { throw SwiftnetError.data(path: list, line: nil, message: "the image list is empty: nothing to evaluate") }
 }

@@ -5,10 +5,10 @@ import SwiftnetLayers
 
 /// `--width/--height` overrides of the cfg's input size, accepted by every command that builds a network.
 struct SizeOptions: ParsableArguments {
-    @Option(help: "Network input width (overrides the cfg).")
+    @Option(parsing: .unconditional, help: "Network input width (overrides the cfg).")
     var width: Int?
 
-    @Option(help: "Network input height (overrides the cfg).")
+    @Option(parsing: .unconditional, help: "Network input height (overrides the cfg).")
     var height: Int?
 
     func validate() throws {
@@ -22,7 +22,7 @@ struct CfgOptions: ParsableArguments {
     @Flag(help: "Treat unused cfg keys as errors instead of warnings.")
     var strict = false
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override a cfg option: section.key=value, e.g. net.mosaic=0, yolo.iou_loss=giou, 12.filters=64, all.activation=mish (repeatable).", valueName: "section.key=value"))
+    @Option(name: .customLong("set"), parsing: .unconditionalSingleValue, help: ArgumentHelp("Override a cfg option: section.key=value, e.g. net.mosaic=0, yolo.iou_loss=giou, 12.filters=64, all.activation=mish (repeatable).", valueName: "section.key=value"))
     var overrides: [String] = []
 
     func parsedOverrides() throws -> [CfgOverride] { try overrides.map(CfgOverride.init(parsing:)) }

@@ -29,13 +29,33 @@ func reportingErrors(_ body: () throws -> Void) throws {
     }
 }
 
+/// Whether a `\r` progress counter is the last thing on stderr (so the next message starts on a new line).
+nonisolated(unsafe) private var progressLineOpen = false
+
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    let prefix = progressLineOpen ? "\n" : ""
+    progressLineOpen = false
+    FileHandle.standardError.write(Data((prefix + message + "\n").utf8))
 }
 
-/// Configures thread counts for the kernels and OpenBLAS.
-func configureThreads(_ threads: Int?) {
-    let n = threads ?? ProcessInfo.processInfo.activeProcessorCount
-    Parallel.threads = max(1, n)
+/// Ends the progress counter's line, if one is open.
+func endProgress() {
+    guard progressLineOpen else { return }
+    progressLineOpen = false
+    FileHandle.standardError.write(Data("\n".utf8))
+}
+
+/// Overwrites the progress counter on stderr (`\r` and the text, no newline).
+func printProgress(_ text: String) {
+    progressLineOpen = true
+    FileHandle.standardError.write(Data(("\r" + text).utf8))
+}
+
+/// Configures thread counts for the kernels and OpenBLAS; `--threads` must be 1…1024.
+func configureThreads(_ threads: Int?) throws {
+    if let threads, !(1...1024).contains(threads) {
+        throw SwiftnetError.invalid("--threads \(threads): must be 1…1024")
+    }
+    Parallel.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     Gemm.configure()
 }

@@ -57,7 +57,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            configureThreads(threads)
+            try configureThreads(threads)
             var options = TrainOptions(cfgPath: cfg, dataPath: data)
             options.weightsPath = weights
             options.backup = backup
@@ -120,7 +120,7 @@ final class InterruptFlag: @unchecked Sendable {
                 lock.unlock()
                 if second {
                     FileHandle.standardError.write(Data("\ninterrupted again: stopping now without saving\n".utf8))
-                    exit(130)
+                    _exit(130)   // at once: no atexit handlers or destructors while the training threads still run
                 }
                 FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n".utf8))
             }
