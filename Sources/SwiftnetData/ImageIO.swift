@@ -93,8 +93,12 @@ public enum ImageIO {
         return Data(bytes: out, count: size)
     }
 
-    /// Encodes (format from the extension) and writes atomically.
+    /// Encodes (format from the extension: `.jpg`/`.jpeg` or `.png`; others are refused) and writes atomically.
     public static func write(_ image: RGBImage, to path: String, quality: Int = 90) throws {
+        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        guard ["jpg", "jpeg", "png"].contains(ext) else {
+            throw SwiftnetError.image(path: path, message: "cannot write .\(ext.isEmpty ? "(no extension)" : ext) files; name it .jpg or .png")
+        }
         let data = try encode(image, format: ImageFormat.forPath(path), quality: quality)
         try AtomicFile.write(data, to: path)
     }

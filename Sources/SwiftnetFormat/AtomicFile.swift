@@ -3,7 +3,10 @@ import Foundation
 /// Writes files so that a reader (or a crash) never sees a half-written file: the bytes go to a temporary file in
 /// the same directory, which is then renamed over the destination.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to requested: String) throws {
+        // A symbolic link keeps pointing where it did: the file it names is replaced, not the link.
+        let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: requested)) != nil
+        let path = isLink ? URL(fileURLWithPath: requested).resolvingSymlinksInPath().path : requested
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
         var isDirectory: ObjCBool = false

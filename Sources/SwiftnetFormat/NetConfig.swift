@@ -78,6 +78,11 @@ public struct NetConfig: Sendable {
         n.learningRate = try r.float("learning_rate", default: 0.001)
         n.momentum = try r.float("momentum", default: 0.9)
         n.decay = try r.float("decay", default: 0.0001)
+        for (key, value, valid, rule) in [("learning_rate", n.learningRate, n.learningRate >= 0 && n.learningRate.isFinite, "must be ≥ 0"),
+                                          ("momentum", n.momentum, n.momentum >= 0 && n.momentum < 1, "must be in [0, 1)"),
+                                          ("decay", n.decay, n.decay >= 0 && n.decay.isFinite, "must be ≥ 0")] where !valid {
+            if let option = r.option(key) { throw r.error(option, "\(value) \(rule)") }
+        }
         if let option = r.option("policy") {
             guard let policy = LearningRatePolicy(rawValue: option.value) else {
                 throw r.error(option, "unknown policy '\(option.value)'; known: \(LearningRatePolicy.allCases.map(\.rawValue).joined(separator: ", "))")

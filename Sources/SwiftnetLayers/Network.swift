@@ -41,7 +41,12 @@ public final class Network {
         for spec in config.layers {
             layers.append(Self.makeLayer(spec))
         }
-        try reshapeAll()
+        do {
+            try reshapeAll()
+        } catch SwiftnetError.cfg(let path, let line, let message) where self.width % 32 != 0 || self.height % 32 != 0 {
+            throw SwiftnetError.cfg(path: path, line: line, message: message
+                + " (the input size \(self.width)×\(self.height) is not a multiple of 32, which networks with five stride-2 stages need)")
+        }
     }
 
     /// Parses a cfg file and builds its network.

@@ -196,7 +196,7 @@ public enum DataCheck {
                 continue
             }
             if box.w <= 0 || box.h <= 0 {
-                add(.zeroSizeBox, labelPath, number, "box has zero size (w=\(box.w), h=\(box.h))")
+                add(.zeroSizeBox, labelPath, number, box.w < 0 || box.h < 0 ? "box has a negative size (w=\(box.w), h=\(box.h))" : "box has zero size (w=\(box.w), h=\(box.h))")
                 continue
             }
             if !(box.x > 0 && box.x < 1 && box.y > 0 && box.y < 1) || box.w > 1 || box.h > 1 {

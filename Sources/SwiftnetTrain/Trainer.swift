@@ -161,6 +161,9 @@ public final class Trainer {
                     throw SwiftnetError.file(path: weights, message: "header says \(result.header.seen) images were seen, which no training run reaches; pass --clear to start at iteration 0")
                 }
                 iteration = seen / imagesPerIteration
+                guard iteration < maxBatches else {
+                    throw SwiftnetError.invalid("\(weights) was saved at iteration \(iteration), at or past max_batches=\(maxBatches): nothing left to train (raise --max-batches, or pass --clear to start again at 0)")
+                }
             }
         }
         schedule = LearningRateSchedule(net: net, maxBatches: maxBatches, seed: options.seed)

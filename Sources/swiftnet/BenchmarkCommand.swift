@@ -36,7 +36,7 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Time training iterations (forward, backward and SGD update on synthetic boxes) instead of inference.")
     var train = false
 
-    @Option(help: "Images per training iteration with --train (default: the cfg's batch/subdivisions).")
+    @Option(help: "Images per iteration: with --train the default is the cfg's batch/subdivisions, with --loader 64.")
     var batch: Int?
 
     @Flag(help: "Time the training data loader instead (decode + augmentation, one background thread); needs --data.")
@@ -51,6 +51,7 @@ struct Benchmark: ParsableCommand {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
         if batch != nil && !train && !loader { throw ValidationError("--batch goes with --train or --loader") }
         if loader && data == nil { throw ValidationError("--loader needs --data") }
+        if !loader && data != nil { throw ValidationError("--data goes with --loader") }
         if loader && train { throw ValidationError("give --train or --loader, not both") }
     }
 

@@ -172,6 +172,29 @@ final class RobustnessTests: XCTestCase {
               containing: dir + "/d.json: none of its 1 detections matches the ground truth (unknown image 1")
     }
 
+    func testMoreCfgAndOptionChecks() throws {
+        try cfg.replacingOccurrences(of: "subdivisions=2", with: "subdivisions=2\nmomentum=5").write(toFile: dir + "/m.cfg", atomically: true, encoding: .utf8)
+        fails(try CLI.run(["layers", dir + "/m.cfg"]), containing: dir + "/m.cfg:7: momentum: 5.0 must be in [0, 1)")
+        let tiny = try SharedData.path("models/yolov3-tiny-coco/yolov3-tiny.cfg")
+        fails(try CLI.run(["layers", tiny, "--width", "7"]), containing: "(the input size 7×416 is not a multiple of 32")
+        fails(try CLI.run(["benchmark", "--cfg", dir + "/t.cfg", "--data", "x.data"]), status: 64, containing: "--data goes with --loader")
+        fails(try CLI.run(["dataset", "sample", "--out", dir + "/s.bmp"]), containing: dir + "/s.bmp: cannot write .bmp files; name it .jpg or .png")
+    }
+
+    func testResumingAFinishedRunSaysSo() throws {
+        let dataset = dir + "/shapes"
+        XCTAssertEqual(try CLI.run(["dataset", "shapes", "--out", dataset, "--count", "10", "--size", "32"]).status, 0)
+        try cfg.replacingOccurrences(of: "classes=2", with: "classes=5").replacingOccurrences(of: "filters=14", with: "filters=20")
+            .write(toFile: dir + "/five.cfg", atomically: true, encoding: .utf8)
+        let first = try CLI.run(["train", dir + "/five.cfg", "--data", dataset + "/shapes.data", "--max-batches", "2", "--backup", dir + "/bk"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let weights = dir + "/bk/five_final.weights"
+        let before = try Data(contentsOf: URL(fileURLWithPath: weights))
+        fails(try CLI.run(["train", dir + "/five.cfg", "--data", dataset + "/shapes.data", "--max-batches", "2", "--backup", dir + "/bk", "--weights", weights]),
+              containing: "was saved at iteration 2, at or past max_batches=2: nothing left to train")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: weights)), before)
+    }
+
     func testClassifyOnADetectorSaysUseDetect() throws {
         fails(try CLI.run(["classify", dir + "/img.jpg"] + model()), containing: "a detection network ([yolo]/[region] layers), not a classifier")
     }
