@@ -141,6 +141,47 @@ public extension Kernels {
         g.isPointwise ? 0 : Parallel.threads * g.columnRows * min(convolutionTile, g.outSpatial)
     }
 
+    /// The column matrix of one group of one image: the input itself for pointwise convolutions, else `im2col` into
+    /// `scratch` (on all threads, or on the calling thread when `serial`).
+    @inline(__always)
+    static func columns(_ g: ConvGeometry, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                        serial: Bool) -> UnsafePointer<Float> {
+        if g.isPointwise { return input }
+        if serial { im2colSerial(g, input: input, columns: scratch) } else { im2col(g, input: input, columns: scratch) }
+        return UnsafePointer(scratch)
+    }
+
+    /// Scratch floats `convolutionBatch` needs.
+    static func convolutionBatchWorkspaceCount(_ g: ConvGeometry) -> Int {
+        max(convolutionWorkspaceCount(g), g.isPointwise ? 0 : Parallel.threads * g.columnRows * g.outSpatial)
+    }
+
+    /// A grouped convolution over a batch without bias or activation (training normalises the raw output first):
+    /// workers take whole images when the batch covers the threads, else each image runs the tiled path.
+    static func convolutionBatch(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int, weights: UnsafePointer<Float>,
+                                 input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>) {
+        let k = g.columnRows
+        let spatial = g.outSpatial
+        let groupInput = g.channels * g.height * g.width
+        if batch >= Parallel.threads {
+            Parallel.tasks(batch) { b, worker in
+                for group in 0..<groups {
+                    let cols = columns(g, input: input + (b * groups + group) * groupInput, scratch: workspace + worker * k * spatial, serial: true)
+                    Gemm.sgemm(transA: false, transB: false, m: m, n: spatial, k: k, alpha: 1, a: weights + group * m * k, lda: k,
+                               b: cols, ldb: spatial, beta: 0, c: output + (b * groups + group) * m * spatial, ldc: spatial)
+                }
+            }
+        } else {
+            for b in 0..<batch {
+                for group in 0..<groups {
+                    convolution(g, filters: m, weights: weights + group * m * k, bias: nil, activation: .linear,
+                                input: input + (b * groups + group) * groupInput, output: output + (b * groups + group) * m * spatial,
+                                workspace: workspace)
+                }
+            }
+        }
+    }
+
     /// One group of a convolution for one image, fused with bias and activation:
     /// `output[m × outSpatial] = act(weights[m × K] · im2col(input) + bias)`.
     ///
@@ -154,14 +195,8 @@ public extension Kernels {
         let minimumTiles = (n + convolutionTile - 1) / convolutionTile
         if minimumTiles < Parallel.threads {
             // Few columns: unfold once, then split the filters across threads.
-            let columns: UnsafePointer<Float>
-            if g.isPointwise {
-                columns = input
-            } else {
-                im2col(g, input: input, columns: workspace)
-                columns = UnsafePointer(workspace)
-            }
-            Gemm.sgemmParallelRows(m: m, n: n, k: k, a: weights, lda: k, b: columns, ldb: n, beta: 0, c: output, ldc: n)
+            let cols = columns(g, input: input, scratch: workspace, serial: false)
+            Gemm.sgemmParallelRows(m: m, n: n, k: k, a: weights, lda: k, b: cols, ldb: n, beta: 0, c: output, ldc: n)
             biasActivate(output, bias: bias, channels: m, spatial: n, activation)
             return
         }

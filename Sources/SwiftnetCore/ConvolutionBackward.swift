@@ -56,13 +56,7 @@ public extension Kernels {
                 let src = input + b * imageInput + group * groupInput
                 let d = delta + b * imageDelta + group * m * spatial
                 let w = weights + group * m * k
-                let cols: UnsafePointer<Float>
-                if g.isPointwise {
-                    cols = src
-                } else {
-                    im2col(g, input: src, columns: workspace)
-                    cols = UnsafePointer(workspace)
-                }
+                let cols = columns(g, input: src, scratch: workspace, serial: false)
                 // ΔW[m × K] += δ[m × N] · colsᵀ, rows of ΔW (filters) split across threads.
                 let dw = weightUpdate + group * m * k
                 Parallel.chunks(m) { rows in
@@ -96,13 +90,7 @@ public extension Kernels {
                                                   columns: UnsafeMutablePointer<Float>, columnDelta: UnsafeMutablePointer<Float>) {
         let k = g.columnRows
         let spatial = g.outSpatial
-        let cols: UnsafePointer<Float>
-        if g.isPointwise {
-            cols = input
-        } else {
-            im2colSerial(g, input: input, columns: columns)
-            cols = UnsafePointer(columns)
-        }
+        let cols = Kernels.columns(g, input: input, scratch: columns, serial: true)
         // ΔW[m × K] += δ[m × N] · colsᵀ
         Gemm.sgemm(transA: false, transB: true, m: m, n: k, k: spatial, alpha: 1, a: delta, lda: spatial, b: cols, ldb: spatial,
                    beta: 1, c: weightUpdate, ldc: k)

@@ -75,7 +75,8 @@ public final class ConvolutionalLayer: Layer {
     public override var workspaceCount: Int {
         let inference = Kernels.convolutionWorkspaceCount(geometry)
         // In the network's shared workspace, so only the largest layer counts.
-        return training ? max(inference, Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count)) : inference
+        return training ? max(inference, Kernels.convolutionBatchWorkspaceCount(geometry),
+                              Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count)) : inference
     }
 
     public override var trainables: [Trainable] { weightTrainables }
@@ -178,38 +179,9 @@ public final class ConvolutionalLayer: Layer {
         let g = geometry
         let groups = config.groups
         let m = config.filters / groups
-        let k = g.columnRows
         let spatial = g.outSpatial
-        if ctx.batch >= Parallel.threads {
-            // Workers take whole images, each with its own column buffer.
-            Parallel.tasks(ctx.batch) { b, worker in
-                let columns = ctx.workspace + worker * 2 * k * spatial
-                let image = ctx.input + b * self.inputShape.count
-                let out = self.output.pointer + b * self.outputShape.count
-                for group in 0..<groups {
-                    let src = image + group * g.channels * g.height * g.width
-                    let cols: UnsafePointer<Float>
-                    if g.isPointwise {
-                        cols = UnsafePointer(src)
-                    } else {
-                        Kernels.im2colSerial(g, input: src, columns: columns)
-                        cols = UnsafePointer(columns)
-                    }
-                    Gemm.sgemm(transA: false, transB: false, m: m, n: spatial, k: k, alpha: 1, a: self.weights.pointer + group * m * k,
-                               lda: k, b: cols, ldb: spatial, beta: 0, c: out + group * m * spatial, ldc: spatial)
-                }
-            }
-        } else {
-            for b in 0..<ctx.batch {
-                let image = ctx.input + b * inputShape.count
-                let out = output.pointer + b * outputShape.count
-                for group in 0..<groups {
-                    Kernels.convolution(g, filters: m, weights: weights.pointer + group * m * k, bias: nil, activation: .linear,
-                                        input: image + group * g.channels * g.height * g.width,
-                                        output: out + group * m * spatial, workspace: ctx.workspace)
-                }
-            }
-        }
+        Kernels.convolutionBatch(g, groups: groups, filters: m, batch: ctx.batch, weights: weights.pointer, input: ctx.input,
+                                 output: output.pointer, workspace: ctx.workspace)
         let count = ctx.batch * outputShape.count
         if config.batchNormalize {
             Kernels.batchNormForward(output.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial,

@@ -164,6 +164,56 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// The batched training convolution (whole images per worker, or the tiled path) equals one image at a time.
+    func testConvolutionBatchMatchesPerImageConvolution() {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        let groups = 2, channels = 3, m = 5
+        let g = ConvGeometry(channels: channels, height: 13, width: 17, kernel: 3, strideX: 2, strideY: 1, pad: 1, dilation: 1,
+                             outHeight: 13, outWidth: 9)
+        let k = g.columnRows, n = g.outSpatial
+        for batch in [1, 3] {
+            let input = (0..<(batch * groups * channels * 13 * 17)).map { Float(($0 * 29) % 31) / 31 - 0.5 }
+            let weights = (0..<(groups * m * k)).map { Float(($0 * 7) % 11) / 11 - 0.5 }
+            var expected = [Float](repeating: 0, count: batch * groups * m * n)
+            for b in 0..<batch {
+                for group in 0..<groups {
+                    for f in 0..<m {
+                        for oy in 0..<13 {
+                            for ox in 0..<9 {
+                                var sum: Float = 0
+                                for c in 0..<channels {
+                                    for ky in 0..<3 {
+                                        for kx in 0..<3 {
+                                            let iy = oy + ky - 1, ix = 2 * ox + kx - 1
+                                            guard iy >= 0, iy < 13, ix >= 0, ix < 17 else { continue }
+                                            sum += weights[(((group * m + f) * channels + c) * 3 + ky) * 3 + kx]
+                                                * input[(((b * groups + group) * channels + c) * 13 + iy) * 17 + ix]
+                                        }
+                                    }
+                                }
+                                expected[((b * groups + group) * m + f) * n + oy * 9 + ox] = sum
+                            }
+                        }
+                    }
+                }
+            }
+            for threads in [1, 2, 4] {
+                Parallel.threads = threads
+                var output = [Float](repeating: .nan, count: expected.count)
+                var workspace = [Float](repeating: 0, count: Kernels.convolutionBatchWorkspaceCount(g))
+                input.withUnsafeBufferPointer { i in weights.withUnsafeBufferPointer { w in
+                    output.withUnsafeMutableBufferPointer { o in workspace.withUnsafeMutableBufferPointer { ws in
+                        Kernels.convolutionBatch(g, groups: groups, filters: m, batch: batch, weights: w.baseAddress!, input: i.baseAddress!,
+                                                 output: o.baseAddress!, workspace: ws.baseAddress!)
+                    } }
+                } }
+                let worst = zip(output, expected).map { abs($0 - $1).isNaN ? Float.infinity : abs($0 - $1) }.max() ?? .infinity
+                XCTAssertLessThan(worst, 1e-4, "batch \(batch), \(threads) threads")
+            }
+        }
+    }
+
     func testGemmRowMajor() {
         let a: [Float] = [1, 2, 3, 4, 5, 6] // 2×3
         let b: [Float] = [1, 0, 0, 1, 1, 1] // 3×2
