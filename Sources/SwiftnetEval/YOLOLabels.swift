@@ -33,7 +33,7 @@ public enum YOLOLabels {
         for box in boxes {
             guard box.classID < classCount else {
                 throw EvalError.invalidLabel(path: path, line: lineOf(box: labels.count, in: text),
-                                             reason: "class \(box.classID) is out of range 0..<\(classCount)")
+                                             reason: "class \(box.classID) is out of range 0..<\(classCount) (the class names list \(classCount))")
             }
             labels.append(YOLOLabel(classIndex: box.classID, box: Box(x: box.x, y: box.y, w: box.w, h: box.h)))
         }

@@ -67,7 +67,16 @@ public enum WeightsFile {
         guard !isDirectory.boolValue else { throw SwiftnetError.file(path: path, message: "is a directory, expected a .weights file") }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            // Mapped when possible; special files (pipes, devices) cannot be mapped but can still be read.
+            if let mapped = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) {
+                data = mapped
+            } else {
+                guard let handle = FileHandle(forReadingAtPath: path) else { throw SwiftnetError.file(path: path, message: "cannot open for reading") }
+                defer { try? handle.close() }
+                data = try handle.readToEnd() ?? Data()
+            }
+        } catch let error as SwiftnetError {
+            throw error
         } catch {
             throw SwiftnetError.file(path: path, message: "cannot read: \(error.localizedDescription)")
         }
