@@ -34,6 +34,10 @@ public extension Kernels {
             maxpoolWithIndices(g, input: input, output: output, indices: indices)
             return
         }
+        if g.size == 2 && g.strideX == 2 && g.strideY == 2 && before == 0 {
+            maxpool2x2(g, input: input, output: output)
+            return
+        }
         Parallel.chunks(g.channels) { range in
             for c in range {
                 let src = input + c * g.height * g.width
@@ -67,6 +71,35 @@ public extension Kernels {
                         let r = tmp + y * g.outWidth
                         for ox in 0..<g.outWidth { out[ox] = max(out[ox], r[ox]) }
                         y += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// The common 2×2/2 window (padding only after the last row and column): both taps of every interior output
+    /// in one pass, the odd last column and row with the taps that exist.
+    private static func maxpool2x2(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
+        let fullW = g.width / 2, fullH = g.height / 2
+        Parallel.chunks(g.channels) { range in
+            for c in range {
+                let src = input + c * g.height * g.width
+                let dst = output + c * g.outHeight * g.outWidth
+                for oy in 0..<g.outHeight {
+                    let r0 = src + 2 * oy * g.width
+                    let out = dst + oy * g.outWidth
+                    let twoRows = oy < fullH
+                    let r1 = twoRows ? r0 + g.width : r0
+                    if 2 * oy >= g.height {
+                        out.update(repeating: -Float.greatestFiniteMagnitude, count: g.outWidth)
+                        continue
+                    }
+                    for ox in 0..<fullW {
+                        out[ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1]))
+                    }
+                    for ox in fullW..<g.outWidth {
+                        let x = 2 * ox
+                        out[ox] = x < g.width ? max(r0[x], r1[x]) : -Float.greatestFiniteMagnitude
                     }
                 }
             }

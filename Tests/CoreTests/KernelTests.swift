@@ -214,6 +214,40 @@ final class KernelTests: XCTestCase {
         }
     }
 
+    /// Max pooling (the 2×2/2 fast path and the general one) against a direct scan of the in-image taps.
+    func testMaxpoolMatchesDirectScan() {
+        for (size, stride, padding) in [(2, 2, 1), (2, 2, 0), (3, 2, 2), (2, 1, 1), (5, 1, 4)] {
+            for (h, w) in [(6, 8), (7, 9), (1, 5), (4, 1)] {
+                let outH = (h + padding - size) / stride + 1, outW = (w + padding - size) / stride + 1
+                guard outH > 0, outW > 0 else { continue }
+                let g = PoolGeometry(channels: 3, height: h, width: w, size: size, strideX: stride, strideY: stride, padding: padding,
+                                     outHeight: outH, outWidth: outW)
+                let input = (0..<(3 * h * w)).map { Float(($0 * 37) % 19) - 9 }
+                var expected = [Float](repeating: 0, count: 3 * outH * outW)
+                for c in 0..<3 {
+                    for oy in 0..<outH {
+                        for ox in 0..<outW {
+                            var m = -Float.greatestFiniteMagnitude
+                            for ky in 0..<size {
+                                for kx in 0..<size {
+                                    let iy = oy * stride - padding / 2 + ky, ix = ox * stride - padding / 2 + kx
+                                    if iy >= 0, iy < h, ix >= 0, ix < w { m = max(m, input[(c * h + iy) * w + ix]) }
+                                }
+                            }
+                            expected[(c * outH + oy) * outW + ox] = m
+                        }
+                    }
+                }
+                var output = [Float](repeating: .nan, count: expected.count)
+                var scratch = [Float](repeating: 0, count: max(1, Kernels.maxpoolScratchCount(g)))
+                input.withUnsafeBufferPointer { i in output.withUnsafeMutableBufferPointer { o in scratch.withUnsafeMutableBufferPointer { sc in
+                    Kernels.maxpool(g, input: i.baseAddress!, output: o.baseAddress!, scratch: sc.baseAddress!)
+                } } }
+                XCTAssertEqual(output, expected, "size \(size) stride \(stride) padding \(padding), \(h)×\(w)")
+            }
+        }
+    }
+
     func testGemmRowMajor() {
         let a: [Float] = [1, 2, 3, 4, 5, 6] // 2×3
         let b: [Float] = [1, 0, 0, 1, 1, 1] // 3×2
