@@ -50,47 +50,71 @@ public struct Image: Equatable, Sendable {
     /// copied and the last row taking only its `(1−dy)` term, in float32 as darknet computes it (spec §4.2).
     public func resized(width w: Int, height h: Int) -> Image {
         if w == width && h == height { return self }
-        var part = [Float](repeating: 0, count: w * height * channels)
-        var out = [Float](repeating: 0, count: w * h * channels)
+        return resizedWindow(width: w, height: h, x: 0, y: 0, cropWidth: w, cropHeight: h)
+    }
+
+    /// The `cropWidth × cropHeight` window at `(x, y)` of `resized(width: w, height: h)`, positions clamped into the
+    /// resized image as darknet's `crop_image` does, with the same float32 arithmetic — computed row by row from
+    /// the source rows it needs, so a tall or wide image never needs its whole resized copy in memory.
+    public func resizedWindow(width w: Int, height h: Int, x x0: Int, y y0: Int, cropWidth cw: Int, cropHeight ch: Int) -> Image {
         // A one-pixel target takes the first row/column (darknet divides by zero there).
         let wScale = w > 1 ? Float(width - 1) / Float(w - 1) : 0
         let hScale = h > 1 ? Float(height - 1) / Float(h - 1) : 0
+        // Per output column: source index and weight (`copy` = darknet's last-column copy).
+        var columnIndex = [Int](repeating: 0, count: cw), columnWeight = [Float](repeating: 0, count: cw)
+        var copy = [Bool](repeating: false, count: cw)
+        for x in 0..<cw {
+            let c = min(max(x + x0, 0), w - 1)
+            if c == w - 1 || width == 1 {
+                copy[x] = true
+            } else {
+                let sx = Float(c) * wScale
+                columnIndex[x] = Int(sx)
+                columnWeight[x] = sx - Float(columnIndex[x])
+            }
+        }
+        var out = [Float](repeating: 0, count: cw * ch * channels)
+        var rows = [[Float]](repeating: [Float](repeating: 0, count: cw), count: 2)
+        var rowSource = [-1, -1]
         data.withUnsafeBufferPointer { src in
-            part.withUnsafeMutableBufferPointer { part in
-                for k in 0..<channels {
-                    for r in 0..<height {
-                        let srow = src.baseAddress! + (k * height + r) * width
-                        let prow = part.baseAddress! + (k * height + r) * w
-                        for c in 0..<w {
-                            if c == w - 1 || width == 1 {
-                                prow[c] = srow[width - 1]
-                            } else {
-                                let sx = Float(c) * wScale
-                                let ix = Int(sx)
-                                let dx = sx - Float(ix)
-                                prow[c] = (1 - dx) * srow[ix] + dx * srow[ix + 1]
-                            }
+            // The horizontally interpolated source row `r` of channel `k`, kept in one of two slots.
+            func horizontal(_ k: Int, _ r: Int, avoid: Int) -> Int {
+                if rowSource[0] == r { return 0 }
+                if rowSource[1] == r { return 1 }
+                let slot = avoid == 0 ? 1 : 0
+                let srow = src.baseAddress! + (k * height + r) * width
+                rows[slot].withUnsafeMutableBufferPointer { prow in
+                    for x in 0..<cw {
+                        if copy[x] {
+                            prow[x] = srow[width - 1]
+                        } else {
+                            let ix = columnIndex[x], dx = columnWeight[x]
+                            prow[x] = (1 - dx) * srow[ix] + dx * srow[ix + 1]
                         }
                     }
                 }
-                out.withUnsafeMutableBufferPointer { out in
-                    for k in 0..<channels {
-                        for r in 0..<h {
-                            let sy = height == 1 ? 0 : Float(r) * hScale
-                            let iy = Int(sy)
-                            let dy = sy - Float(iy)
-                            let orow = out.baseAddress! + (k * h + r) * w
-                            let p0 = part.baseAddress! + (k * height + iy) * w
-                            for c in 0..<w { orow[c] = (1 - dy) * p0[c] }
-                            if r == h - 1 || height == 1 { continue }
-                            let p1 = p0 + w
-                            for c in 0..<w { orow[c] += dy * p1[c] }
-                        }
+                rowSource[slot] = r
+                return slot
+            }
+            out.withUnsafeMutableBufferPointer { out in
+                for k in 0..<channels {
+                    rowSource = [-1, -1]
+                    for y in 0..<ch {
+                        let r = min(max(y + y0, 0), h - 1)
+                        let sy = height == 1 ? 0 : Float(r) * hScale
+                        let iy = Int(sy)
+                        let dy = sy - Float(iy)
+                        let orow = out.baseAddress! + (k * ch + y) * cw
+                        let a = horizontal(k, iy, avoid: -1)
+                        rows[a].withUnsafeBufferPointer { p0 in for x in 0..<cw { orow[x] = (1 - dy) * p0[x] } }
+                        if r == h - 1 || height == 1 { continue }
+                        let b = horizontal(k, iy + 1, avoid: a)
+                        rows[b].withUnsafeBufferPointer { p1 in for x in 0..<cw { orow[x] += dy * p1[x] } }
                     }
                 }
             }
         }
-        return Image(width: w, height: h, channels: channels, data: out)
+        return Image(width: cw, height: ch, channels: channels, data: out)
     }
 
     /// The size darknet's letterbox resizes to before padding (int division, float comparison).

@@ -25,19 +25,9 @@ public final class Classifier {
             w = (w * side) / h
             h = side
         }
-        let resized = image.resized(width: w, height: h)
-        let dx = (resized.width - network.width) / 2, dy = (resized.height - network.height) / 2
-        var out = Image(width: network.width, height: network.height, channels: image.channels)
-        for c in 0..<image.channels {
-            for y in 0..<network.height {
-                let sy = min(max(y + dy, 0), resized.height - 1)
-                for x in 0..<network.width {
-                    let sx = min(max(x + dx, 0), resized.width - 1)
-                    out[x, y, c] = resized[sx, sy, c]
-                }
-            }
-        }
-        return out
+        // Only the centre crop of the resized image is computed (a very tall or wide image is never resized whole).
+        return image.resizedWindow(width: w, height: h, x: (w - network.width) / 2, y: (h - network.height) / 2,
+                                   cropWidth: network.width, cropHeight: network.height)
     }
 
     /// Output probabilities of the network's output layer for an image.

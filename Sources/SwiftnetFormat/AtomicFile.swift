@@ -4,6 +4,19 @@ import Foundation
 /// the same directory, which is then renamed over the destination.
 public enum AtomicFile {
     public static func write(_ data: Data, to requested: String) throws {
+        // Devices, pipes and sockets (`/dev/stdout`, a FIFO) are written in place: replacing them would destroy them.
+        var info = stat()
+        if stat(requested, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG {
+            guard (info.st_mode & S_IFMT) != S_IFDIR else { throw SwiftnetError.file(path: requested, message: "is a directory, expected a file") }
+            guard let handle = FileHandle(forWritingAtPath: requested) else {
+                throw SwiftnetError.file(path: requested, message: "cannot open for writing")
+            }
+            defer { try? handle.close() }
+            do { try handle.write(contentsOf: data) } catch {
+                throw SwiftnetError.file(path: requested, message: "cannot write: \(error.localizedDescription)")
+            }
+            return
+        }
         // A symbolic link keeps pointing where it did: the file it names is replaced, not the link.
         let isLink = (try? FileManager.default.destinationOfSymbolicLink(atPath: requested)) != nil
         let path = isLink ? URL(fileURLWithPath: requested).resolvingSymlinksInPath().path : requested

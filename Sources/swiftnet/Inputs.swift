@@ -30,10 +30,17 @@ func expandImageArguments(_ arguments: [String]) throws -> [String] {
 
 /// Stops before any work when an output would replace one of the command's inputs (an image, the cfg, the weights …).
 func refuseOverwritingInputs(_ outputs: [(option: String, path: String)], inputs: [String?]) throws {
-    func canonical(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-    let owned = Set(inputs.compactMap { $0 }.map(canonical))
-    for (option, path) in outputs where owned.contains(canonical(path)) {
-        throw SwiftnetError.invalid("\(option) \(path) would overwrite an input file; choose another path")
+    // The same file is the same device and inode, whatever links or spellings lead to it.
+    func identity(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return "\(info.st_dev):\(info.st_ino)"
+    }
+    let owned = Set(inputs.compactMap { $0 }.compactMap(identity))
+    for (option, path) in outputs {
+        if let id = identity(path), owned.contains(id) {
+            throw SwiftnetError.invalid("\(option) \(path) would overwrite an input file; choose another path")
+        }
     }
 }
 

@@ -32,6 +32,7 @@ struct Partial: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try refuseOverwritingInputs([("output", out)], inputs: [cfg, weights])
             let network = try Network(config: try cfgOptions.load(cfg), batch: 1, width: size.width, height: size.height,
                                       allocate: false)
             guard layers <= network.layers.count else {
