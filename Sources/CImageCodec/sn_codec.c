@@ -93,37 +93,87 @@ int sn_decode_jpeg(const unsigned char *data, size_t size, sn_decoded_image *out
     return 0;
 }
 
+typedef struct {
+    const unsigned char *data;
+    size_t size;
+    size_t offset;
+} sn_png_source;
+
+typedef struct {
+    jmp_buf jump;
+    char message[256];
+} sn_png_error;
+
+static void sn_png_read(png_structp png, png_bytep out, png_size_t count) {
+    sn_png_source *src = (sn_png_source *)png_get_io_ptr(png);
+    if (count > src->size - src->offset) png_error(png, "the file ends before the image data does (truncated)");
+    memcpy(out, src->data + src->offset, count);
+    src->offset += count;
+}
+
+static void sn_png_error_exit(png_structp png, png_const_charp message) {
+    sn_png_error *err = (sn_png_error *)png_get_error_ptr(png);
+    sn_copy_error(err->message, sizeof(err->message), message);
+    longjmp(err->jump, 1);
+}
+
+static void sn_png_warning(png_structp png, png_const_charp message) { (void)png; (void)message; }
+
+/* The low-level API, as stb_image reads PNGs for darknet: no gamma or colour-space conversion (the simplified API
+   treats 16-bit data as linear and converts it), 16-bit samples keep their high byte, alpha and tRNS are dropped. */
 int sn_decode_png(const unsigned char *data, size_t size, sn_decoded_image *out) {
-    png_image image;
+    sn_png_source source = { data, size, 0 };
+    sn_png_error err;
+    unsigned char *volatile pixels = NULL;
+    png_bytep *volatile rows = NULL;
+    png_structp png;
+    png_infop info;
     memset(out, 0, sizeof(*out));
-    memset(&image, 0, sizeof(image));
-    image.version = PNG_IMAGE_VERSION;
-    if (!png_image_begin_read_from_memory(&image, data, size)) {
-        sn_copy_error(out->error, sizeof(out->error), image.message);
-        return 1;
-    }
-    image.format = PNG_FORMAT_RGBA;
-    size_t count = (size_t)image.width * image.height;
-    unsigned char *rgba = (unsigned char *)malloc(count * 4);
-    if (!rgba) {
-        png_image_free(&image);
+    err.message[0] = 0;
+    png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, sn_png_error_exit, sn_png_warning);
+    if (!png) {
         sn_copy_error(out->error, sizeof(out->error), "out of memory");
         return 1;
     }
-    if (!png_image_finish_read(&image, NULL, rgba, 0, NULL)) {
-        sn_copy_error(out->error, sizeof(out->error), image.message);
-        free(rgba);
-        png_image_free(&image);
+    info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        sn_copy_error(out->error, sizeof(out->error), "out of memory");
         return 1;
     }
-    for (size_t i = 0; i < count; ++i) {
-        rgba[3 * i + 0] = rgba[4 * i + 0];
-        rgba[3 * i + 1] = rgba[4 * i + 1];
-        rgba[3 * i + 2] = rgba[4 * i + 2];
+    if (setjmp(err.jump)) {
+        sn_copy_error(out->error, sizeof(out->error), err.message[0] ? err.message : "corrupt PNG");
+        png_destroy_read_struct(&png, &info, NULL);
+        free(pixels);
+        free(rows);
+        return 1;
     }
-    out->pixels = rgba;
-    out->width = (int)image.width;
-    out->height = (int)image.height;
+    png_set_read_fn(png, &source, sn_png_read);
+    png_read_info(png, info);
+    int depth = png_get_bit_depth(png, info);
+    int color = png_get_color_type(png, info);
+    if (depth == 16) png_set_strip_16(png);
+    if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+    if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+    if (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+    if (color & PNG_COLOR_MASK_ALPHA) png_set_strip_alpha(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    png_uint_32 width = png_get_image_width(png, info);
+    png_uint_32 height = png_get_image_height(png, info);
+    if (png_get_rowbytes(png, info) != (size_t)width * 3) png_error(png, "unsupported PNG layout");
+    size_t stride = (size_t)width * 3;
+    if (height != 0 && stride > ((size_t)-1) / height) png_error(png, "image too large");
+    pixels = (unsigned char *)malloc(stride * height);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    if (!pixels || !rows) png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < height; ++y) rows[y] = pixels + stride * y;
+    png_read_image(png, rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+    out->pixels = pixels;
+    out->width = (int)width;
+    out->height = (int)height;
     return 0;
 }
 
