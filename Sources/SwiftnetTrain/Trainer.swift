@@ -192,12 +192,19 @@ public final class Trainer {
                                                           options: DarknetListOptions(readImageHeaders: false, baseDirectory: dataset.base))
                 validation = (gt, dataset.base)
             }
-            // A missing validation image would otherwise stop training at the first evaluation.
+            // A missing or unreadable validation image would otherwise stop training at the first evaluation.
             let listed = validation?.0.images.map(\.path) ?? classValidation?.map(\.0) ?? []
+            guard !listed.isEmpty else { throw SwiftnetError.data(path: valid, line: nil, message: "the validation list is empty: --map has nothing to evaluate") }
             let missing = listed.filter { !FileManager.default.fileExists(atPath: dataset.resolve($0)) }
             if let first = missing.first {
                 throw SwiftnetError.file(path: dataset.resolve(first),
                                          message: "listed in \(valid) but does not exist" + (missing.count > 1 ? " (\(missing.count) listed images are missing)" : ""))
+            }
+            let validCheck = yolo == nil ? DataCheck.checkClassification(images: listed, names: dataset.names, resolve: dataset.resolve)
+                                         : DataCheck.check(images: listed, classes: dataset.classes, resolve: dataset.resolve)
+            if let first = validCheck.errors.first {
+                throw SwiftnetError.data(path: valid, line: nil, message:
+                    "the validation images have \(validCheck.errors.count) errors (--map evaluates them; --skip-bad applies to training images only), e.g. \(first)")
             }
         }
         try ensureDirectory(backup)

@@ -82,7 +82,9 @@ struct Train: ParsableCommand {
                 throw ExitCode.failure
             }
             if summary.interrupted {
+                // Saved, but not finished: a non-zero status keeps `train … && next-step` from going on.
                 print("interrupted at iteration \(summary.iterations); saved \(summary.weightsPath)")
+                throw interrupt.exitCode
             } else {
                 print(String(format: "done: %d iterations (%d this run) in %.0f s, %.1f images/s; final loss %.4f, avg %.4f",
                              summary.iterations, summary.iterations - summary.startIteration, summary.seconds, summary.imagesPerSecond,
@@ -97,11 +99,13 @@ struct Train: ParsableCommand {
     }
 }
 
-/// Catches SIGINT and SIGTERM so that training can save `_last.weights` and stop between iterations; a second
-/// signal while it finishes the iteration (or an mAP evaluation) exits at once with status 130.
+/// Catches SIGINT and SIGTERM so that training can save `_last.weights` and stop between iterations (then exit with
+/// 128 + the signal's number); a second signal while it finishes the iteration (or an mAP evaluation) exits at once
+/// with status 130, without saving.
 final class InterruptFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false
+    private var received: Int32?
     private var sources: [DispatchSourceSignal] = []
 
     init() {
@@ -117,6 +121,7 @@ final class InterruptFlag: @unchecked Sendable {
                 // Signals arriving together are coalesced into one event; `data` counts them.
                 let second = flag || sources[index].data > 1
                 flag = true
+                if received == nil { received = number }
                 lock.unlock()
                 if second {
                     FileHandle.standardError.write(Data("\ninterrupted again: stopping now without saving\n".utf8))
@@ -132,5 +137,12 @@ final class InterruptFlag: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return flag
+    }
+
+    /// The shell's status for a run stopped by the first signal: 128 + its number (130 for Ctrl-C, 143 for SIGTERM).
+    var exitCode: ExitCode {
+        lock.lock()
+        defer { lock.unlock() }
+        return ExitCode(128 + (received ?? SIGINT))
     }
 }

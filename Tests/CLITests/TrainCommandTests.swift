@@ -160,7 +160,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(cleared.stdout.contains("starting at iteration 0"), cleared.stdout)
     }
 
-    func testInterruptSavesLastAndExitsCleanly() throws {
+    func testInterruptSavesLastAndExitsWithTheSignalStatus() throws {
         let dir = try dataset()
         let process = Process()
         process.executableURL = CLI.executable
@@ -176,7 +176,7 @@ final class TrainCommandTests: XCTestCase {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertEqual(process.terminationStatus, 130, "saved but not finished: 128 + SIGINT\n" + text)
         XCTAssertTrue(text.contains("interrupted at iteration"), text)
         XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: backup + "tiny_final.weights"))
@@ -205,7 +205,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(text.contains("stopping now without saving"), text)
     }
 
-    /// SIGTERM stops like a first Ctrl-C (save `_last`, exit 0).
+    /// SIGTERM stops like a first Ctrl-C (save `_last`, exit 128 + 15).
     func testTerminateSavesLast() throws {
         let dir = try dataset()
         let process = Process()
@@ -219,7 +219,7 @@ final class TrainCommandTests: XCTestCase {
         while !FileManager.default.fileExists(atPath: backup + "chart.png") && Date() < deadline { usleep(20_000) }
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(process.terminationStatus, 143)
         XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
     }
 
@@ -273,19 +273,44 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("\(weights): header says 9223372036854775872 images were seen"), r.stderr)
     }
 
-    /// An error after training started (here an undecodable validation image) still saves `_last`.
+    /// An error after training started (here training images that stop decoding) still saves `_last`; an
+    /// undecodable validation image is found before the first iteration.
     func testErrorMidRunSavesLast() throws {
         let dir = try dataset()
         let valid = dir + "/shapes/valid.txt"
+        let listed = try String(contentsOfFile: valid, encoding: .utf8)
         let broken = dir + "/shapes/images/broken.jpg"
         try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: broken))
-        try (try String(contentsOfFile: valid, encoding: .utf8) + broken + "\n").write(toFile: valid, atomically: true, encoding: .utf8)
-        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--map", "--map-interval", "3"])
-        XCTAssertEqual(r.status, 1)
-        XCTAssertTrue(r.stderr.contains("broken.jpg"), r.stderr)
-        XCTAssertTrue(r.stdout.contains("stopped by an error at iteration 3; saved \(dir)/shapes/backup/tiny_last.weights"), r.stdout)
-        let header = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/shapes/backup/tiny_last.weights"))
-        XCTAssertEqual(header.subdata(in: 12..<20).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }, 3 * 8)
+        try (listed + broken + "\n").write(toFile: valid, atomically: true, encoding: .utf8)
+        let early = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--map", "--map-interval", "3"])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.stderr.contains("the validation images have 1 errors"), early.stderr)
+        XCTAssertTrue(early.stderr.contains("broken.jpg"), early.stderr)
+        XCTAssertFalse(early.stdout.contains("1/"), "no iteration may run")
+        try listed.write(toFile: valid, atomically: true, encoding: .utf8)
+
+        let log = dir + "/train.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let last = dir + "/shapes/backup/tiny_last.weights"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: last) && Date() < deadline { usleep(10_000) }
+        let train = try String(contentsOfFile: dir + "/shapes/train.txt", encoding: .utf8).split(separator: "\n")
+        for image in train { try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: String(image))) }
+        process.waitUntilExit()
+        let stdout = try String(contentsOfFile: log, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 1, stdout)
+        let match = try XCTUnwrap(stdout.firstMatch(of: #/stopped by an error at iteration (\d+); saved (\S+)/#), stdout)
+        XCTAssertEqual(String(match.2), last)
+        let iteration = try XCTUnwrap(Int(match.1))
+        XCTAssertGreaterThanOrEqual(iteration, 5)
+        let header = try XCTUnwrap(FileManager.default.contents(atPath: last))
+        XCTAssertEqual(header.subdata(in: 12..<20).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }, UInt64(iteration * 8))
     }
 
     /// With `ema_alpha`, `<base>_ema.weights` is written with `_last` once the average runs (from max_batches/2 until
