@@ -81,6 +81,9 @@ extension CfgDocument {
                 }
             }
             guard matched else {
+                if CfgOverride.canonical(o.section) == "all" {
+                    throw SwiftnetError.invalid("--set \(o): no layer section of \(path) sets '\(o.key)' (all.KEY changes a key where layers already have it; use a section name or index to add one)")
+                }
                 throw SwiftnetError.invalid("--set \(o): no section of \(path) matches '\(o.section)'")
             }
             written.append(lines)

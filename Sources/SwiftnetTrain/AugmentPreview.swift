@@ -24,6 +24,9 @@ public enum AugmentPreview {
             try SwiftnetError.attributing(toCfg: cfgPath, line: config.net.line) { try params.validate() }
             loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: count, seed: seed)
         } else {
+            try SwiftnetError.attributing(toCfg: cfgPath, line: config.net.line) {
+                try ClassifierAugmentParameters(net: config.net, classes: classes).validate()
+            }
             loader = ClassificationLoader(dataset: dataset, net: config.net, width: network.width, height: network.height,
                                           imagesPerBatch: count, seed: seed)
         }

@@ -175,6 +175,9 @@ public final class Trainer {
             try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) { try params.validate() }
             loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
         } else {
+            try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) {
+                try ClassifierAugmentParameters(net: net, classes: dataset.classes).validate()
+            }
             loader = ClassificationLoader(dataset: dataset, net: net, width: network.width, height: network.height,
                                           imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
         }

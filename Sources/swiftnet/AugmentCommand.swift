@@ -13,7 +13,7 @@ struct Augment: ParsableCommand {
     @Option(help: "Darknet .cfg file (its [net] and last [yolo] augmentation settings are used).")
     var cfg: String
 
-    @Option(help: "Number of samples.")
+    @Option(parsing: .unconditional, help: "Number of samples.")
     var count: Int = 16
 
     @Option(help: "Output directory.")
@@ -22,7 +22,7 @@ struct Augment: ParsableCommand {
     @Flag(help: "Also write a copy with the boxes (classifiers: the top class) drawn.")
     var draw = false
 
-    @Option(help: "Sampling and augmentation seed.")
+    @Option(parsing: .unconditional, help: "Sampling and augmentation seed.")
     var seed: UInt64 = 1
 
     @OptionGroup var size: SizeOptions

@@ -18,13 +18,13 @@ struct Benchmark: ParsableCommand {
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "Timed runs after the warm-up.")
+    @Option(parsing: .unconditional, help: "Timed runs after the warm-up.")
     var runs: Int = 10
 
-    @Option(help: "Warm-up runs (not timed).")
+    @Option(parsing: .unconditional, help: "Warm-up runs (not timed).")
     var warmup: Int = 2
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     @Option(help: "Write {\"median_ms\",\"min_ms\",\"max_ms\",\"gflops\"} to this file.")
@@ -36,7 +36,7 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Time training iterations (forward, backward and SGD update on synthetic boxes) instead of inference.")
     var train = false
 
-    @Option(help: "Images per iteration: with --train the default is the cfg's batch/subdivisions, with --loader 64.")
+    @Option(parsing: .unconditional, help: "Images per iteration: with --train the default is the cfg's batch/subdivisions, with --loader 64.")
     var batch: Int?
 
     @Flag(help: "Time the training data loader instead (decode + augmentation, one background thread); needs --data.")

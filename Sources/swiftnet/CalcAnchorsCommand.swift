@@ -22,7 +22,7 @@ struct CalcAnchors: ParsableCommand {
     @Option(help: "Darknet .data file; its train= list names the images (labels next to them, darknet's path rule).")
     var data: String
 
-    @Option(help: "Number of anchors (default: the cfg's num=, else 9).")
+    @Option(parsing: .unconditional, help: "Number of anchors (default: the cfg's num=, else 9).")
     var num: Int?
 
     @Option(parsing: .unconditional, help: "Network input width in pixels (default: the cfg's).")
@@ -39,10 +39,10 @@ struct CalcAnchors: ParsableCommand {
 
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "Seed for the initial cluster centres.")
+    @Option(parsing: .unconditional, help: "Seed for the initial cluster centres.")
     var seed: UInt64 = 1
 
-    @Option(help: "k-means runs from different random starts; the best average IoU is kept (1 = darknet's single run).")
+    @Option(parsing: .unconditional, help: "k-means runs from different random starts; the best average IoU is kept (1 = darknet's single run).")
     var restarts: Int = 10
 
     func validate() throws {

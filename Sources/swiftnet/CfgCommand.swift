@@ -32,7 +32,7 @@ struct Cfg: ParsableCommand {
     @Argument(help: "Network to write.")
     var network: ZooNetwork
 
-    @Option(help: "Number of classes (default: 80 for detectors, 1000 for classifiers, 5 for shapes).")
+    @Option(parsing: .unconditional, help: "Number of classes (default: 80 for detectors, 1000 for classifiers, 5 for shapes).")
     var classes: Int?
 
     @Option(help: "Activation of all hidden layers (default: the published choice).")
@@ -47,10 +47,10 @@ struct Cfg: ParsableCommand {
     @Option(help: "Size of yolov4-pacsp: s (yolov4-pacsp-s), m, l (yolov4-pacsp), x (yolov4-pacsp-x).")
     var scale: ZooScale?
 
-    @Option(help: "Images per training iteration.")
+    @Option(parsing: .unconditional, help: "Images per training iteration.")
     var batch: Int?
 
-    @Option(help: "Passes each iteration's images are split into.")
+    @Option(parsing: .unconditional, help: "Passes each iteration's images are split into.")
     var subdivisions: Int?
 
     @Option(help: "Output file (default: standard output).")

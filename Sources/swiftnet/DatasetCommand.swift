@@ -20,22 +20,22 @@ struct Dataset: ParsableCommand {
         @Option(help: "Output folder (created if needed); list and .data paths start with it as given.")
         var out: String
 
-        @Option(help: "Number of images.")
+        @Option(parsing: .unconditional, help: "Number of images.")
         var count: Int = 2000
 
-        @Option(help: "Dataset seed.")
+        @Option(parsing: .unconditional, help: "Dataset seed.")
         var seed: UInt64 = 1
 
-        @Option(help: "Image side in pixels (images are square).")
+        @Option(parsing: .unconditional, help: "Image side in pixels (images are square).")
         var size: Int = 256
 
-        @Option(help: "Share of the images listed in valid.txt, in [0, 1).")
+        @Option(parsing: .unconditional, help: "Share of the images listed in valid.txt, in [0, 1).")
         var validFraction: Double = 0.2
 
         @Flag(help: "A classification dataset: one shape per image, the class name in the file name, labels= in the .data file.")
         var classification = false
 
-        @Option(help: "Use the first N shape classes only (1…\(ShapesDataset.classNames.count)).")
+        @Option(parsing: .unconditional, help: "Use the first N shape classes only (1…\(ShapesDataset.classNames.count)).")
         var classes: Int = ShapesDataset.classNames.count
 
         func validate() throws {
@@ -70,10 +70,10 @@ struct Dataset: ParsableCommand {
         @Option(help: "Output image (.jpg or .png); the labels go to the same path with .txt.")
         var out: String
 
-        @Option(help: "Picture seed.")
+        @Option(parsing: .unconditional, help: "Picture seed.")
         var seed: UInt64 = 2024
 
-        @Option(help: "Image side in pixels.")
+        @Option(parsing: .unconditional, help: "Image side in pixels.")
         var size: Int = 256
 
         func validate() throws {

@@ -41,7 +41,7 @@ struct Detect: ParsableCommand {
     @Option(parsing: .unconditional, help: "Top classes to print for classifier networks.")
     var top: Int = 5
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -169,7 +169,7 @@ struct Classify: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of top classes to print.")
     var top: Int = 5
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {

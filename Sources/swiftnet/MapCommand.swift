@@ -75,7 +75,7 @@ struct Map: ParsableCommand {
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "darknet AP interpolation: 0 = area under the curve, 11 (VOC2007) or 101 (recall levels computed as darknet's Linux -Ofast builds do).")
+    @Option(parsing: .unconditional, help: "darknet AP interpolation: 0 = area under the curve, 11 (VOC2007) or 101 (recall levels computed as darknet's Linux -Ofast builds do).")
     var points: Int = 0
 
     @Option(name: .customLong("iou-thresh"), parsing: .unconditional, help: "IoU threshold of the darknet protocol.")
@@ -90,10 +90,10 @@ struct Map: ParsableCommand {
     @Option(help: "Write every number (both protocols, per class) to this JSON file.")
     var json: String?
 
-    @Option(help: "Benchmark: repeat parsing and evaluation N times and print the median times (COCO files only).")
+    @Option(parsing: .unconditional, help: "Benchmark: repeat parsing and evaluation N times and print the median times (COCO files only).")
     var benchmark: Int?
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {
@@ -206,7 +206,7 @@ struct Valid: ParsableCommand {
     @Option(help: "category_id values: auto (COCO's 91-id table for 80-class models, else the class index), coco, index.")
     var categoryIds: CategoryIds = .auto
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {

@@ -26,7 +26,7 @@ struct Train: ParsableCommand {
     @Flag(help: "Evaluate mAP@0.5 on the valid list during training and keep NAME_best.weights.")
     var map = false
 
-    @Option(help: "Iterations between mAP evaluations (default: 4 epochs, at least 100).")
+    @Option(parsing: .unconditional, help: "Iterations between mAP evaluations (default: 4 epochs, at least 100).")
     var mapInterval: Int?
 
     @Option(help: "Checkpoint directory (overrides the .data file's backup=).")
@@ -35,19 +35,19 @@ struct Train: ParsableCommand {
     @Flag(help: "Start at iteration 0 even if the weights record a training position.")
     var clear = false
 
-    @Option(help: "Train this many iterations in total (overrides max_batches).")
+    @Option(parsing: .unconditional, help: "Train this many iterations in total (overrides max_batches).")
     var maxBatches: Int?
 
     @Flag(help: "Skip (and list) training images that check-data finds errors in, instead of refusing the dataset.")
     var skipBad = false
 
-    @Option(help: "Seed for initialisation, sampling and augmentation.")
+    @Option(parsing: .unconditional, help: "Seed for initialisation, sampling and augmentation.")
     var seed: UInt64 = 1
 
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
     func validate() throws {

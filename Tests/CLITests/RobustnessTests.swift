@@ -195,6 +195,41 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: weights)), before)
     }
 
+    func testClassifierAugmentValuesAreCfgErrors() throws {
+        let dataset = dir + "/cls"
+        XCTAssertEqual(try CLI.run(["dataset", "shapes", "--classification", "--out", dataset, "--count", "10", "--size", "32"]).status, 0)
+        let cfg = SharedData.projectRoot.appendingPathComponent("cfg/csdarknet-shapes.cfg").path
+        fails(try CLI.run(["augment", "--cfg", cfg, "--data", dataset + "/shapes.data", "--count", "1", "--out", dir + "/aug", "--set", "net.aspect=0"]),
+              containing: "error: " + cfg + ":7: aspect, saturation and exposure must be > 0")   // the [net] line
+        fails(try CLI.run(["train", cfg, "--data", dataset + "/shapes.data", "--set", "net.aspect=0", "--max-batches", "1", "--backup", dir + "/bk"]),
+              containing: "aspect, saturation and exposure must be > 0")
+    }
+
+    func testOverrideAndWriterEdgeCases() throws {
+        fails(try CLI.run(["layers", dir + "/t.cfg", "--set", "all.bogus=1"]), containing: "no layer section of \(dir)/t.cfg sets 'bogus'")
+        fails(try CLI.run(["train", dir + "/t.cfg", "--data", "x.data", "--map-interval", "-1"]), status: 64, containing: "--map-interval must be at least 1")
+        // partial never writes over its own inputs, also through a link.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/link.weights", withDestinationPath: dir + "/t.weights")
+        fails(try CLI.run(["partial", dir + "/t.cfg", dir + "/t.weights", dir + "/link.weights", "1"]), containing: "would overwrite an input file")
+        fails(try CLI.run(["partial", dir + "/t.cfg", dir + "/t.weights", dir + "/t.cfg", "1"]), containing: "would overwrite an input file")
+        XCTAssertEqual(try String(contentsOfFile: dir + "/t.cfg", encoding: .utf8), cfg)
+        // A FIFO (or /dev/stdout) is written through, never replaced by a regular file.
+        XCTAssertEqual(mkfifo(dir + "/pipe", 0o644), 0)
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/bin/cat")
+        reader.arguments = [dir + "/pipe"]
+        let out = Pipe()
+        reader.standardOutput = out
+        try reader.run()
+        let r = try CLI.run(["cfg", "shapes", "--out", dir + "/pipe"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        reader.waitUntilExit()
+        XCTAssertTrue(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).hasPrefix("# shapes.cfg"))
+        var info = stat()
+        XCTAssertEqual(stat(dir + "/pipe", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFIFO)
+    }
+
     func testClassifyOnADetectorSaysUseDetect() throws {
         fails(try CLI.run(["classify", dir + "/img.jpg"] + model()), containing: "a detection network ([yolo]/[region] layers), not a classifier")
     }
