@@ -160,24 +160,37 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(cleared.stdout.contains("starting at iteration 0"), cleared.stdout)
     }
 
-    func testInterruptSavesLastAndExitsWithTheSignalStatus() throws {
-        let dir = try dataset()
+    /// Runs `swiftnet train ARGUMENTS` in the background until `file` exists, then sends `signals` 10 ms apart
+    /// (separate deliveries: a still-pending signal is merged). Output goes through a file, so a full pipe never
+    /// blocks the run.
+    func train(_ arguments: [String], until file: String, signals: [Int32]) throws -> (status: Int32, output: String) {
+        let log = try SharedData.temporaryDirectory() + "/train.log"
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.arguments = ["train"] + arguments
+        process.standardOutput = handle
+        process.standardError = handle
         try process.run()
-        // Wait for the first iterations, then interrupt.
-        let backup = dir + "/shapes/backup/"
         let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: backup + "chart.png") && Date() < deadline { usleep(20_000) }
-        kill(process.processIdentifier, SIGINT)
+        while !FileManager.default.fileExists(atPath: file) && Date() < deadline && process.isRunning { usleep(10_000) }
+        for (k, signal) in signals.enumerated() {
+            if k > 0 { usleep(10_000) }
+            kill(process.processIdentifier, signal)
+        }
         process.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 130, "saved but not finished: 128 + SIGINT\n" + text)
-        XCTAssertTrue(text.contains("interrupted at iteration"), text)
+        try handle.close()
+        return (process.terminationStatus, try String(contentsOfFile: log, encoding: .utf8))
+    }
+
+    func testInterruptSavesLastAndExitsWithTheSignalStatus() throws {
+        let dir = try dataset()
+        let backup = dir + "/shapes/backup/"
+        let r = try train([dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"],
+                          until: backup + "chart.png", signals: [SIGINT])
+        XCTAssertEqual(r.status, 130, "saved but not finished: 128 + SIGINT\n" + r.output)
+        XCTAssertTrue(r.output.contains("interrupted at iteration"), r.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: backup + "tiny_final.weights"))
     }
@@ -185,41 +198,22 @@ final class TrainCommandTests: XCTestCase {
     /// A second Ctrl-C does not wait for the iteration to finish: exit 130 at once.
     func testSecondInterruptExitsAtOnce() throws {
         let dir = try dataset()
-        let process = Process()
-        process.executableURL = CLI.executable
         // 512×512 input and 64 images per step: iterations of about a second, so the second signal lands inside one.
-        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000",
-                             "--width", "512", "--height", "512", "--set", "net.batch=64", "--set", "net.subdivisions=1"]
-        process.standardOutput = FileHandle.nullDevice
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: dir + "/shapes/backup/chart.png") && Date() < deadline { usleep(20_000) }
-        kill(process.processIdentifier, SIGINT)
-        usleep(10_000)   // separate deliveries (a still-pending signal is merged), well inside one ~1 s iteration
-        kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
-        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 130, text)
-        XCTAssertTrue(text.contains("stopping now without saving"), text)
+        let r = try train([dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000",
+                           "--width", "512", "--height", "512", "--set", "net.batch=64", "--set", "net.subdivisions=1"],
+                          until: dir + "/shapes/backup/chart.png", signals: [SIGINT, SIGINT])
+        XCTAssertEqual(r.status, 130, r.output)
+        XCTAssertTrue(r.output.contains("stopping now without saving"), r.output)
+        XCTAssertFalse(r.output.contains("interrupted at iteration"), r.output)
     }
 
     /// SIGTERM stops like a first Ctrl-C (save `_last`, exit 128 + 15).
     func testTerminateSavesLast() throws {
         let dir = try dataset()
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         let backup = dir + "/shapes/backup/"
-        let deadline = Date().addingTimeInterval(120)
-        while !FileManager.default.fileExists(atPath: backup + "chart.png") && Date() < deadline { usleep(20_000) }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 143)
+        let r = try train([dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"],
+                          until: backup + "chart.png", signals: [SIGTERM])
+        XCTAssertEqual(r.status, 143, r.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
     }
 
@@ -326,17 +320,9 @@ final class TrainCommandTests: XCTestCase {
         var bytes = try XCTUnwrap(FileManager.default.contents(atPath: dir + "/shapes/backup/tiny_final.weights"))
         withUnsafeBytes(of: UInt64(1000 * 8).littleEndian) { bytes.replaceSubrange(12..<20, with: $0) }
         try bytes.write(to: URL(fileURLWithPath: start))
-        let process = Process()
-        process.executableURL = CLI.executable
-        process.arguments = ["train", dir + "/tiny.cfg", "--data", data, "--weights", start, "--max-batches", "2004", "--set", "net.ema_alpha=0.9"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
         let ema = dir + "/shapes/backup/tiny_ema.weights"
-        let deadline = Date().addingTimeInterval(60)
-        while !FileManager.default.fileExists(atPath: ema) && Date() < deadline && process.isRunning { usleep(20_000) }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        _ = try train([dir + "/tiny.cfg", "--data", data, "--weights", start, "--max-batches", "2004", "--set", "net.ema_alpha=0.9"],
+                      until: ema, signals: [SIGTERM])
         let saved = try XCTUnwrap(FileManager.default.contents(atPath: ema))
         XCTAssertEqual(saved.count, bytes.count)
         // First written at 1002; later `_last` iterations (multiples of 3) rewrite it until the run is stopped.
