@@ -86,7 +86,13 @@ public func readTextFile(_ path: String) throws -> String {
     guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
         throw SwiftnetError.file(path: path, message: "not a text file")
     }
-    return text
+    return withoutByteOrderMark(text)
+}
+
+/// Text without a leading UTF-8 byte-order mark (editors on Windows add one; it would glue itself to the first key,
+/// name or class id).
+public func withoutByteOrderMark(_ text: String) -> String {
+    text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
 }
 
 /// Splits text into lines at LF, dropping one CR before each LF (CRLF files). Swift treats "\r\n" as one

@@ -47,6 +47,7 @@ public enum YOLOLabelFile {
 
     /// Parses label text; `path` names the source in errors.
     public static func parse(_ text: String, path: String) throws -> [LabelBox] {
+        let text = withoutByteOrderMark(text)
         var boxes: [LabelBox] = []
         var lineNumber = 0
         // Split on unicode scalars: Swift's Character view treats "\r\n" as one character.

@@ -399,6 +399,9 @@ public final class Trainer {
         }
         w = max(step, w)
         h = max(step, h)
+        if first {
+            log("multi-scale training (random=\(random)): every 10 iterations a size around \(w0)×\(h0) in steps of \(step); the first batches at the largest, \(w)×\(h)")
+        }
         loader.setSize(width: w, height: h)
     }
 

@@ -416,6 +416,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         // The first resize uses the largest size: round(1.4·64/32 + 1)·32 = 128.
         XCTAssertTrue(r.stdout.contains("(128×128)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("multi-scale training (random=1.0): every 10 iterations a size around 64×64 in steps of 32; the first batches at the largest, 128×128"), r.stdout)
     }
 
     /// `--backup DIR` replaces the .data file's backup folder (created when missing).
