@@ -74,6 +74,8 @@ public final class Trainer {
     private var rng: SeededRandom
     private var ema: ParameterEMA?
     private var validation: (GroundTruth, String?)?
+    /// `seen` of the weights a run resumed from.
+    private var resumedSeen = 0
     private var classValidation: [(path: String, label: Int)]?
     private var evaluationNetwork: Network?
 
@@ -161,6 +163,7 @@ public final class Trainer {
                     throw SwiftnetError.file(path: weights, message: "header says \(result.header.seen) images were seen, which no training run reaches; pass --clear to start at iteration 0")
                 }
                 iteration = seen / imagesPerIteration
+                resumedSeen = seen
                 guard iteration < maxBatches else {
                     throw SwiftnetError.invalid("\(weights) was saved at iteration \(iteration), at or past max_batches=\(maxBatches): nothing left to train (raise --max-batches, or pass --clear to start again at 0)")
                 }
@@ -245,7 +248,7 @@ public final class Trainer {
             "\(options.dataPath): \(dataset.trainPaths.count) training images, \(dataset.classes) classes; checkpoints in \(backup)/\(name)_*.weights",
         ]
         if iteration > 0 {
-            lines.append("resuming at iteration \(iteration) (from the weights' seen = \(iteration * imagesPerIteration) images; --clear restarts at 0)")
+            lines.append("resuming at iteration \(iteration) (the weights' seen = \(resumedSeen) images ÷ \(imagesPerIteration) per iteration; --clear restarts at 0)")
         } else {
             lines.append("starting at iteration 0")
         }

@@ -30,6 +30,7 @@ struct Augment: ParsableCommand {
 
     func validate() throws {
         if count < 1 || count > 10000 { throw ValidationError("--count must be 1…10000") }
+        if out.isEmpty { throw ValidationError("--out must name a directory") }
     }
 
     func run() throws {

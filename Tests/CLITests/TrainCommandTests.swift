@@ -151,7 +151,7 @@ final class TrainCommandTests: XCTestCase {
         let resumed = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--weights", last,
                                    "--max-batches", String(savedIteration + 3)])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
-        XCTAssertTrue(resumed.stdout.contains("resuming at iteration \(savedIteration)"), resumed.stdout)
+        XCTAssertTrue(resumed.stdout.contains("resuming at iteration \(savedIteration) (the weights' seen = \(seen) images ÷ 8 per iteration"), resumed.stdout)
         XCTAssertTrue(resumed.stdout.contains(String(format: "%6d/%d:", savedIteration + 1, savedIteration + 3)), resumed.stdout)
         XCTAssertEqual(averageLosses(resumed.stdout).count, 3)
 
