@@ -6,12 +6,13 @@ import SwiftnetTrain
 
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a detector (darknet's detector train): checkpoints, resume, chart.png, mAP during training.",
+        abstract: "Train a detector or classifier (darknet's detector/classifier train): checkpoints, resume, chart.png, mAP during training.",
         discussion: """
-        Checkpoints go to the .data file's backup= directory (or --backup): NAME_last.weights every 100 iterations,
-        NAME_N.weights every 1000 (10000 when max_batches ≥ 10000), NAME_best.weights with --map, NAME_final.weights.
-        Starting from a _last.weights continues at its iteration; --clear restarts the schedule. Ctrl-C saves
-        NAME_last.weights and stops.
+        Checkpoints go to the .data file's backup= directory (or --backup), NAME being the cfg file name up to its first \
+        dot: NAME_last.weights every savelast= (100) iterations, NAME_N.weights every saveweights= (1000; 10000 when \
+        max_batches ≥ 10000), NAME_best.weights with --map, NAME_ema.weights with ema_alpha, NAME_final.weights at the end.
+        Starting from a checkpoint continues at its iteration; --clear restarts the schedule. Ctrl-C or SIGTERM saves \
+        NAME_last.weights and stops with status 130/143; a second one stops at once without saving.
         """)
 
     @Argument(help: "Darknet .cfg file of the network to train.")
