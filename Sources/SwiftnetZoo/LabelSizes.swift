@@ -14,6 +14,8 @@ public struct LabelSizes: Sendable {
     public var skippedLabels = 0
     /// Labels with a width or height above 1 (darknet reports them as bad but uses them; so does this).
     public var oversizedLabels = 0
+    /// Labels narrower or lower than one pixel at the network size (used, but anchors fitted to them are ~0).
+    public var subpixelLabels = 0
     /// Labels per class id.
     public var perClass: [Int] = []
 
@@ -57,6 +59,7 @@ public struct LabelSizes: Sendable {
                     continue
                 }
                 if label.w > 1 || label.h > 1 { oversizedLabels += 1 }
+                if Double(label.w) * Double(width) < 1 || Double(label.h) * Double(height) < 1 { subpixelLabels += 1 }
                 if perClass.count <= label.classID { perClass += [Int](repeating: 0, count: label.classID + 1 - perClass.count) }
                 perClass[label.classID] += 1
                 boxes.append(Anchor(Double(label.w) * Double(width), Double(label.h) * Double(height)))

@@ -69,6 +69,9 @@ struct CalcAnchors: ParsableCommand {
             let sizes = try LabelSizes(dataPath: data, width: w, height: h, labelPath: PathRules.labelPath(forImage:))
             print("\(sizes.boxes.count) labels in \(sizes.images) images (\(sizes.imagesWithoutLabels) without a label file), \(w)×\(h) input")
             if sizes.skippedLabels > 0 { printError("warning: skipped \(sizes.skippedLabels) labels of zero or negative size") }
+            if sizes.subpixelLabels > 0 {
+                printError("warning: \(sizes.subpixelLabels) labels are smaller than one pixel at \(w)×\(h); anchors near 0 come from them")
+            }
             if sizes.oversizedLabels > 0 { printError("warning: \(sizes.oversizedLabels) labels are wider or taller than their image; used as they are") }
 
             var generator = SeededRandom(seed: seed)

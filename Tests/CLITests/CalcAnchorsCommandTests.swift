@@ -57,6 +57,17 @@ final class CalcAnchorsCommandTests: XCTestCase {
         XCTAssertTrue(w.stderr.contains("leave it out with --write"), w.stderr)
     }
 
+    func testSubpixelLabelsAreReported() throws {
+        let dir = try SharedData.temporaryDirectory()
+        XCTAssertEqual(try CLI.run(["dataset", "shapes", "--out", dir + "/shapes", "--count", "10", "--size", "64"]).status, 0)
+        let image = try XCTUnwrap(try String(contentsOfFile: dir + "/shapes/train.txt", encoding: .utf8).split(separator: "\n").first)
+        let label = String(image.dropLast(4)) + ".txt"
+        try (try String(contentsOfFile: label, encoding: .utf8) + "0 0.5 0.5 0.000000001 0.3\n").write(toFile: label, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["calc-anchors", "--data", dir + "/shapes/shapes.data", "--num", "2", "--width", "64", "--height", "64"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: 1 labels are smaller than one pixel at 64×64"), r.stderr)
+    }
+
     func testWriteNeedsACfg() throws {
         let r = try CLI.run(["calc-anchors", "--data", "x.data", "--write"])
         XCTAssertEqual(r.status, 64)
