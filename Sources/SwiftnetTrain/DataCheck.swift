@@ -167,6 +167,11 @@ public enum DataCheck {
             add(.missingLabelFile, resolved, nil, "no label file can be derived from this image name (supported: .jpg .jpeg .png .bmp .ppm .tiff)")
             return (issues, 0, true)
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: labelPath, isDirectory: &isDirectory) && isDirectory.boolValue {
+            add(.malformedLabel, labelPath, nil, "is a directory, expected the label file of \(path)")
+            return (issues, 0, false)
+        }
         guard let text = FileManager.default.contents(atPath: labelPath).map({ String(decoding: $0, as: UTF8.self) }) else {
             add(.missingLabelFile, labelPath, nil, "no label file: \(path) is a background image")
             return (issues, 0, true)

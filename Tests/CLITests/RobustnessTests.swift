@@ -113,6 +113,18 @@ final class RobustnessTests: XCTestCase {
         fails(try check(original.replacing(#/train=[^\n]*/#, with: "train=")), containing: "x.data:\(trainLine): train= has no value")
     }
 
+    func testALabelPathThatIsADirectoryIsAnError() throws {
+        let dataset = dir + "/shapes"
+        XCTAssertEqual(try CLI.run(["dataset", "shapes", "--out", dataset, "--count", "10", "--size", "32"]).status, 0)
+        let image = try XCTUnwrap(try String(contentsOfFile: dataset + "/train.txt", encoding: .utf8).split(separator: "\n").first)
+        let label = String(image.dropLast(4)) + ".txt"
+        try FileManager.default.removeItem(atPath: label)
+        try FileManager.default.createDirectory(atPath: label, withIntermediateDirectories: false)
+        let r = try CLI.run(["check-data", "--data", dataset + "/shapes.data"])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(r.stdout.contains("error: \(label): is a directory, expected the label file of \(image)"), r.stdout)
+    }
+
     func testClassifierDatasetsAreCheckedAsClassifiers() throws {
         let dataset = dir + "/cls"
         XCTAssertEqual(try CLI.run(["dataset", "shapes", "--classification", "--out", dataset, "--count", "10", "--size", "32"]).status, 0)
