@@ -29,7 +29,12 @@ public struct ParameterArray {
 /// A shape problem found while building or resizing a network; turned into a `path:line:` error by `Network`.
 public struct ShapeError: Error {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Layers whose inputs must have equal sizes got different ones (route, shortcut): the input size may be the cause.
+    public var isSizeMismatch: Bool
+    public init(_ message: String, sizeMismatch: Bool = false) {
+        self.message = message
+        self.isSizeMismatch = sizeMismatch
+    }
 }
 
 /// The bound on what one network may allocate: physical memory. A cfg or size that would need more is refused with

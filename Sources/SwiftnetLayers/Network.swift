@@ -41,12 +41,7 @@ public final class Network {
         for spec in config.layers {
             layers.append(Self.makeLayer(spec))
         }
-        do {
-            try reshapeAll()
-        } catch SwiftnetError.cfg(let path, let line, let message) where self.width % 32 != 0 || self.height % 32 != 0 {
-            throw SwiftnetError.cfg(path: path, line: line, message: message
-                + " (the input size \(self.width)×\(self.height) is not a multiple of 32, which networks with five stride-2 stages need)")
-        }
+        try reshapeAll()
     }
 
     /// Parses a cfg file and builds its network.
@@ -96,8 +91,11 @@ public final class Network {
                 layer.outputShape = out
                 shape = out
             } catch let error as ShapeError {
+                // Route and shortcut sizes diverge when stride-2 stages halve an odd size.
+                let hint = error.isSizeMismatch && (width % 32 != 0 || height % 32 != 0)
+                    ? " (the input size \(width)×\(height) is not a multiple of 32, which networks with five stride-2 stages need)" : ""
                 throw SwiftnetError.cfg(path: config.path, line: layer.spec.line,
-                                        message: "[\(layer.spec.sectionName)] (layer \(layer.index)): \(error.message)")
+                                        message: "[\(layer.spec.sectionName)] (layer \(layer.index)): \(error.message)" + hint)
             }
         }
         try checkMemory(activations: activations)

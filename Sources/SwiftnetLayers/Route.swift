@@ -22,7 +22,7 @@ public final class RouteLayer: Layer {
         for source in sources {
             let s = source.outputShape
             guard s.w == first.w, s.h == first.h else {
-                throw ShapeError("route input layer \(source.index) is \(s.w)×\(s.h) but layer \(sources[0].index) is \(first.w)×\(first.h); routed layers must have the same width and height")
+                throw ShapeError("route input layer \(source.index) is \(s.w)×\(s.h) but layer \(sources[0].index) is \(first.w)×\(first.h); routed layers must have the same width and height", sizeMismatch: true)
             }
             guard s.c % config.groups == 0 else {
                 throw ShapeError("layer \(source.index) has \(s.c) channels, not divisible by groups=\(config.groups)")

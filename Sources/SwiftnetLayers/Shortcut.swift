@@ -31,7 +31,7 @@ public final class ShortcutLayer: Layer {
         for source in sources {
             let s = source.outputShape
             guard s.w == input.w, s.h == input.h else {
-                throw ShapeError("shortcut from layer \(source.index) (\(s)) does not match the previous layer's \(input.w)×\(input.h); widths and heights must be equal")
+                throw ShapeError("shortcut from layer \(source.index) (\(s)) does not match the previous layer's \(input.w)×\(input.h); widths and heights must be equal", sizeMismatch: true)
             }
         }
         let firstTime = inputShape.count == 0
