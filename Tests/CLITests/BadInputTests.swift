@@ -7,27 +7,7 @@ import XCTest
 /// never a crash, trap or hang.
 final class BadInputTests: XCTestCase {
     var dir = ""
-    let tinyCfg = """
-    [net]
-    width=32
-    height=32
-    channels=3
-    [convolutional]
-    filters=12
-    size=3
-    pad=1
-    activation=leaky
-    batch_normalize=1
-    [convolutional]
-    filters=14
-    size=1
-    activation=linear
-    [yolo]
-    mask=0,1
-    anchors=4,4, 8,8
-    classes=2
-    num=2
-    """
+    let tinyCfg = TinyCfg.detector(batchNormalize: true)
 
     override func setUpWithError() throws {
         dir = try SharedData.temporaryDirectory()

@@ -7,28 +7,7 @@ import XCTest
 /// an allocation abort, a hang, silent garbage, or an overwritten input.
 final class RobustnessTests: XCTestCase {
     var dir = ""
-    let cfg = """
-    [net]
-    width=32
-    height=32
-    channels=3
-    batch=4
-    subdivisions=2
-    [convolutional]
-    filters=12
-    size=3
-    pad=1
-    activation=leaky
-    [convolutional]
-    filters=14
-    size=1
-    activation=linear
-    [yolo]
-    mask=0,1
-    anchors=4,4, 8,8
-    classes=2
-    num=2
-    """
+    let cfg = TinyCfg.detector(netKeys: ["batch=4", "subdivisions=2"])
 
     override func setUpWithError() throws {
         dir = try SharedData.temporaryDirectory()
