@@ -96,7 +96,12 @@ extension NetworkConfig {
     /// Parses a cfg file with overrides applied; `log` receives one line per changed option.
     /// An override whose key no section reads (a typo such as `net.mosiac=1`) is an error.
     public init(contentsOf path: String, overrides: [CfgOverride], log: (String) -> Void = { _ in }) throws {
-        var document = try CfgDocument(contentsOf: path)
+        try self.init(document: try CfgDocument(contentsOf: path), overrides: overrides, log: log)
+    }
+
+    /// ``init(contentsOf:overrides:log:)`` for a document already read (and perhaps already changed).
+    public init(document original: CfgDocument, overrides: [CfgOverride], log: (String) -> Void = { _ in }) throws {
+        var document = original
         let applied = try document.applyTracking(overrides)
         for line in applied.log { log(line) }
         try self.init(document: document)

@@ -44,11 +44,11 @@ func resolver(_ base: String?) -> (String) -> String {
 }
 
 /// Loads a network for evaluation: batch 1, weights, batch-norm folded.
-func evaluationNetwork(model: ModelOptions, size: SizeOptions, cfgOptions: CfgOptions) throws -> Network {
+func evaluationNetwork(model: ModelOptions, size: SizeOptions, cfgOptions: CfgOptions, adjustments: [CfgOverride] = []) throws -> Network {
     guard let cfg = model.cfg, let weights = model.weights else {
         throw SwiftnetError.invalid("running a network needs --cfg and --weights")
     }
-    let network = try Network(config: try cfgOptions.load(cfg), batch: 1, width: size.width, height: size.height)
+    let network = try Network(config: try cfgOptions.load(cfg, adjustments: adjustments), batch: 1, width: size.width, height: size.height)
     try loadInferenceWeights(network, path: weights, partial: model.partial)
     network.prepareForInference()
     return network
@@ -59,6 +59,9 @@ struct Map: ParsableCommand {
         abstract: "darknet's mAP report (detector map) followed by COCO AP@[.5:.95], from a network run or from files.",
         discussion: """
         Network run:   swiftnet map --data obj.data --cfg yolov4.cfg --weights yolov4.weights
+        Demo:          swiftnet map            (the bundled model on the shapes demo dataset's validation list)
+                       swiftnet map --weights backup/shapes_final.weights     (weights trained by `swiftnet train CFG`
+                       without --data; add --cfg CFG for another cfg, its heads resized to the demo's 5 classes)
         Precomputed:   swiftnet map --gt instances_val.json --detections results.json
                        swiftnet map --gt valid.txt --names obj.names --detections result.json
         GT is a COCO instances JSON or a darknet image list (labels next to the images); detections are a COCO results
@@ -101,10 +104,8 @@ struct Map: ParsableCommand {
         if files {
             guard gt != nil, detections != nil else { throw ValidationError("--gt and --detections go together") }
             if model.cfg != nil || model.weights != nil { throw ValidationError("give either --gt/--detections or --cfg/--weights, not both") }
-        } else {
-            guard model.data != nil, model.cfg != nil, model.weights != nil else {
-                throw ValidationError("give --data, --cfg and --weights to run a network, or --gt and --detections to evaluate files")
-            }
+        } else if model.cfg != nil && model.weights == nil {
+            throw ValidationError("--cfg needs --weights (without both, map evaluates the bundled demo model)")
         }
         guard [0, 11, 101].contains(points) else { throw ValidationError("--points must be 0, 11 or 101") }
         guard iouThresh > 0, iouThresh <= 1 else { throw ValidationError("--iou-thresh must be in (0, 1]") }
@@ -133,7 +134,28 @@ struct Map: ParsableCommand {
                 }
                 try report(try evaluateFiles(gt: gt, detections: detections))
             } else {
-                try report(try evaluateNetwork())
+                var model = self.model
+                var adjustments: [CfgOverride] = []
+                if model.cfg == nil {
+                    guard let root = BundledModel.root() else {
+                        throw SwiftnetError.invalid("no --cfg given and the bundled demo model (\(BundledModel.cfg), \(BundledModel.weights)) is not found from the working directory; give --data, --cfg and --weights")
+                    }
+                    model.cfg = root + "/" + BundledModel.cfg
+                    if model.weights == nil { model.weights = root + "/" + BundledModel.weights }
+                }
+                if model.data == nil {
+                    let demo = try DemoDataset.prepare(.detection) { printError($0) }
+                    model.data = demo.dataFile
+                    let config = try cfgOptions.load(model.cfg!)
+                    guard let heads = config.outputHeads, heads.isDetector else {
+                        throw SwiftnetError.invalid("\(model.cfg!): the demo dataset is a detection set and this network has no [yolo]/[region] heads; give --data")
+                    }
+                    if heads.classes != DemoDataset.classes { adjustments = heads.overrides(classes: DemoDataset.classes) }
+                    print("no --data: evaluating \(model.cfg!) with \(model.weights!) on the shapes demo dataset's validation list (\(demo.directory)/valid.txt)"
+                          + (adjustments.isEmpty ? "" : "; heads resized from \(heads.classes) to \(DemoDataset.classes) classes"))
+                    fflush(stdout)
+                }
+                try report(try evaluateNetwork(model: model, adjustments: adjustments))
             }
         }
     }
@@ -168,12 +190,12 @@ struct Map: ParsableCommand {
         return head.contains("\"frame_id\"") || head.contains("\"objects\"")
     }
 
-    func evaluateNetwork() throws -> EvaluationReport {
+    func evaluateNetwork(model: ModelOptions, adjustments: [CfgOverride]) throws -> EvaluationReport {
         let dataPath = model.data!
         let base = try dataBaseDirectory(dataPath)
         let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
         try requireImages(groundTruth, list: dataPath)
-        let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
+        let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions, adjustments: adjustments)
         let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
             try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
         }

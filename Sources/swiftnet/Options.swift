@@ -29,8 +29,11 @@ struct CfgOptions: ParsableArguments {
 
     /// Parses a cfg with the overrides applied (printing each change), printing (or, with --strict, throwing) its
     /// unused-key diagnostics.
-    func load(_ path: String) throws -> NetworkConfig {
-        let config = try NetworkConfig(contentsOf: path, overrides: try parsedOverrides()) { printError("override: \($0)") }
+    /// `adjustments` are applied first and silently (changes the caller announces itself, such as resized heads).
+    func load(_ path: String, adjustments: [CfgOverride] = []) throws -> NetworkConfig {
+        var document = try CfgDocument(contentsOf: path)
+        _ = try document.apply(adjustments)
+        let config = try NetworkConfig(document: document, overrides: try parsedOverrides()) { printError("override: \($0)") }
         if let first = config.diagnostics.first, strict {
             throw SwiftnetError.cfg(path: first.path, line: first.line, message: first.message + " (--strict)")
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import SwiftnetData
 import SwiftnetFormat
 import SwiftnetTrain
 
@@ -18,8 +19,8 @@ struct Train: ParsableCommand {
     @Argument(help: "Darknet .cfg file of the network to train.")
     var cfg: String
 
-    @Option(help: "Darknet .data file (classes, train, valid, names, backup).")
-    var data: String
+    @Option(help: "Darknet .data file (classes, train, valid, names, backup). Without it: the built-in shapes demo dataset.")
+    var data: String?
 
     @Option(help: "Initial weights: a checkpoint to resume, pretrained weights, or a partial backbone file.")
     var weights: String?
@@ -59,9 +60,18 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
-            var options = TrainOptions(cfgPath: cfg, dataPath: data)
-            options.weightsPath = weights
+            let userOverrides = try cfgOptions.parsedOverrides()
+            let parsed = try cfgOptions.load(cfg)   // unused-key warnings (errors with --strict) before any compute
+            var options = TrainOptions(cfgPath: cfg, dataPath: data ?? "")
+            options.overrides = userOverrides
             options.backup = backup
+            if data == nil {
+                let demo = try DemoTraining.prepare(cfg: cfg, config: parsed, backup: backup)
+                options.dataPath = demo.dataFile
+                options.overrides += demo.overrides
+                options.backup = demo.backup
+            }
+            options.weightsPath = weights
             options.clear = clear
             options.maxBatches = maxBatches
             options.seed = seed
@@ -70,8 +80,6 @@ struct Train: ParsableCommand {
             options.mapInterval = mapInterval
             options.width = size.width
             options.height = size.height
-            options.overrides = try cfgOptions.parsedOverrides()
-            _ = try cfgOptions.load(cfg)   // unused-key warnings (errors with --strict) before any compute
             let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
             for line in trainer.describeStart() { print(line) }
             let interrupt = InterruptFlag()
@@ -97,6 +105,29 @@ struct Train: ParsableCommand {
                 print("weights: \(summary.weightsPath)")
             }
         }
+    }
+}
+
+/// `swiftnet train CFG` without `--data`: the shapes demo dataset from the cache, the cfg's heads resized to its
+/// classes, checkpoints in `./backup` — each said in the first lines.
+enum DemoTraining {
+    static func prepare(cfg: String, config: NetworkConfig, backup: String?) throws -> (dataFile: String, overrides: [CfgOverride], backup: String) {
+        guard let heads = config.outputHeads else {
+            throw SwiftnetError.invalid("\(cfg): swiftnet trains detectors ([yolo] heads) and classifiers ([softmax] output); this network has neither")
+        }
+        let kind: DemoDataset.Kind = heads.isDetector ? .detection : .classification
+        let demo = try DemoDataset.prepare(kind) { print($0); fflush(stdout) }
+        let classes = DemoDataset.classes
+        let folder = backup ?? "backup"
+        print("no --data: training on the shapes demo \(kind == .detection ? "detection" : "classification") dataset (\(classes) classes: \(ShapesDataset.classNames.joined(separator: ", "))) in \(demo.directory)")
+        var overrides: [CfgOverride] = []
+        if heads.classes != classes {
+            overrides = heads.overrides(classes: classes)
+            print("heads resized from \(heads.classes) to \(classes) classes (\(heads.isDetector ? "classes= of each [yolo] and filters= of the convolution before it" : "the classifier's output layer"))")
+        }
+        print("checkpoints in \(folder)/; to train on your own data: swiftnet train \(cfg) --data obj.data (darknet's .data file: classes=, train=, valid=, names=, backup=)")
+        fflush(stdout)
+        return (demo.dataFile, overrides, folder)
     }
 }
 

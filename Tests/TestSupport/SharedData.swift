@@ -61,10 +61,13 @@ public enum CLI {
     }
 
     @discardableResult
-    public static func run(_ arguments: [String], directory: String? = nil) throws -> Result {
+    public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
