@@ -93,6 +93,88 @@ int sn_decode_jpeg(const unsigned char *data, size_t size, sn_decoded_image *out
     return 0;
 }
 
+void sn_free_jpeg_coefficients(sn_jpeg_coefficients *c) {
+    for (int k = 0; k < 4; ++k) {
+        free(c->coefficients[k]);
+        c->coefficients[k] = NULL;
+    }
+}
+
+int sn_read_jpeg_coefficients(const unsigned char *data, size_t size, sn_jpeg_coefficients *out) {
+    struct jpeg_decompress_struct cinfo;
+    sn_jpeg_error jerr;
+    memset(out, 0, sizeof(*out));
+    cinfo.err = jpeg_std_error(&jerr.base);
+    jerr.base.error_exit = sn_jpeg_error_exit;
+    jerr.base.output_message = sn_jpeg_silent;
+    jerr.base.emit_message = sn_jpeg_emit;
+    jerr.truncated = 0;
+    if (setjmp(jerr.jump)) {
+        sn_copy_error(out->error, sizeof(out->error), jerr.message);
+        jpeg_destroy_decompress(&cinfo);
+        sn_free_jpeg_coefficients(out);
+        return 1;
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, (unsigned char *)data, (unsigned long)size);
+    jpeg_read_header(&cinfo, TRUE);
+    out->width = (int)cinfo.image_width;
+    out->height = (int)cinfo.image_height;
+    out->components = cinfo.num_components;
+    out->saw_jfif = cinfo.saw_JFIF_marker;
+    out->saw_adobe = cinfo.saw_Adobe_marker;
+    out->adobe_transform = cinfo.Adobe_transform;
+    out->arithmetic = cinfo.arith_code;
+    out->precision = cinfo.data_precision;
+    if (cinfo.num_components < 1 || cinfo.num_components > 4) {
+        sn_copy_error(out->error, sizeof(out->error), "unsupported number of colour components");
+        jpeg_destroy_decompress(&cinfo);
+        return 1;
+    }
+    jvirt_barray_ptr *arrays = jpeg_read_coefficients(&cinfo);
+    for (int k = 0; k < cinfo.num_components; ++k) {
+        jpeg_component_info *comp = cinfo.comp_info + k;
+        int bw = (int)((comp->width_in_blocks + comp->h_samp_factor - 1) / comp->h_samp_factor * comp->h_samp_factor);
+        int bh = (int)((comp->height_in_blocks + comp->v_samp_factor - 1) / comp->v_samp_factor * comp->v_samp_factor);
+        out->h[k] = comp->h_samp_factor;
+        out->v[k] = comp->v_samp_factor;
+        out->id[k] = comp->component_id;
+        out->blocks_w[k] = bw;
+        out->blocks_h[k] = bh;
+        JQUANT_TBL *table = comp->quant_table;
+        if (!table) {
+            sn_copy_error(out->error, sizeof(out->error), "a component has no quantisation table");
+            jpeg_destroy_decompress(&cinfo);
+            sn_free_jpeg_coefficients(out);
+            return 1;
+        }
+        short *plane = (short *)malloc((size_t)bw * (size_t)bh * 64 * sizeof(short));
+        if (!plane) {
+            sn_copy_error(out->error, sizeof(out->error), "out of memory");
+            jpeg_destroy_decompress(&cinfo);
+            sn_free_jpeg_coefficients(out);
+            return 1;
+        }
+        out->coefficients[k] = plane;
+        for (int row = 0; row < bh; ++row) {
+            JBLOCKARRAY blocks = (*cinfo.mem->access_virt_barray)((j_common_ptr)&cinfo, arrays[k], (JDIMENSION)row, 1, FALSE);
+            for (int col = 0; col < bw; ++col) {
+                short *dst = plane + ((size_t)row * (size_t)bw + (size_t)col) * 64;
+                for (int i = 0; i < 64; ++i) dst[i] = (short)((int)blocks[0][col][i] * (int)table->quantval[i]);
+            }
+        }
+    }
+    jpeg_finish_decompress(&cinfo);
+    if (jerr.truncated) {
+        sn_copy_error(out->error, sizeof(out->error), "the file ends before the image data does (truncated)");
+        jpeg_destroy_decompress(&cinfo);
+        sn_free_jpeg_coefficients(out);
+        return 1;
+    }
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
 typedef struct {
     const unsigned char *data;
     size_t size;

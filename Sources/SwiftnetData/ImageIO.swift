@@ -46,14 +46,24 @@ public enum ImageIO {
         return try decode(data, path: path)
     }
 
-    /// Decodes JPEG or PNG bytes (`path` names them in errors).
-    public static func decode(_ data: Data, path: String) throws -> RGBImage {
+    /// Whose JPEG pixels to produce.
+    public enum JPEGPixels: Sendable {
+        /// darknet's: stb_image's IDCT, chroma upsampling and colour conversion (the default everywhere).
+        case darknet
+        /// libjpeg-turbo's defaults (islow IDCT, fancy upsampling), as OpenCV and most other tools decode.
+        case libjpeg
+    }
+
+    /// Decodes JPEG or PNG bytes (`path` names them in errors). JPEGs give darknet's exact pixels unless
+    /// `jpeg` asks for libjpeg's; files darknet's decoder cannot read (arithmetic coding) fall back to libjpeg.
+    public static func decode(_ data: Data, path: String, jpeg: JPEGPixels = .darknet) throws -> RGBImage {
         guard !data.isEmpty else { throw SwiftnetError.image(path: path, message: "empty file") }
         let isJPEG = data.starts(with: [0xFF, 0xD8])
         let isPNG = data.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         guard isJPEG || isPNG else {
             throw SwiftnetError.image(path: path, message: "not a JPEG or PNG image (unrecognised file signature)")
         }
+        if isJPEG, jpeg == .darknet, let image = try DarknetJPEG.decode(data, path: path) { return image }
         var decoded = sn_decoded_image()
         let status = data.withUnsafeBytes { raw -> Int32 in
             let base = raw.bindMemory(to: UInt8.self).baseAddress!

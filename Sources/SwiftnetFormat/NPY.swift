@@ -20,6 +20,22 @@ public enum NPY {
 
     /// Reads a float32 `.npy` file: its shape and values.
     public static func read(path: String) throws -> (shape: [Int], values: [Float]) {
+        let (shape, bytes, start) = try contents(path: path, descr: "<f4", itemSize: 4)
+        var values = [Float](repeating: 0, count: shape.reduce(1, *))
+        values.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start...])) }
+        }
+        return (shape, values)
+    }
+
+    /// Reads a uint8 `.npy` file: its shape and values.
+    public static func readBytes(path: String) throws -> (shape: [Int], values: [UInt8]) {
+        let (shape, bytes, start) = try contents(path: path, descr: "|u1", itemSize: 1)
+        return (shape, Array(bytes[start...]))
+    }
+
+    /// The shape, the whole file and where the data starts, for a C-order file of `descr` items.
+    private static func contents(path: String, descr: String, itemSize: Int) throws -> (shape: [Int], bytes: [UInt8], start: Int) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SwiftnetError.file(path: path, message: "cannot read file")
         }
@@ -42,22 +58,17 @@ public enum NPY {
               let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .ascii) else {
             throw SwiftnetError.file(path: path, message: "truncated .npy header")
         }
-        guard header.contains("'descr': '<f4'"), header.contains("'fortran_order': False") else {
-            throw SwiftnetError.file(path: path, message: "only little-endian float32 C-order .npy files are supported")
+        guard header.contains("'descr': '\(descr)'"), header.contains("'fortran_order': False") else {
+            throw SwiftnetError.file(path: path, message: "expected a C-order .npy file of '\(descr)' values")
         }
         guard let open = header.range(of: "'shape': ("), let close = header[open.upperBound...].firstIndex(of: ")") else {
             throw SwiftnetError.file(path: path, message: "no shape in .npy header")
         }
         let shape = header[open.upperBound..<close].split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let count = shape.reduce(1, *)
         let start = headerStart + headerLength
-        guard bytes.count - start == 4 * count else {
-            throw SwiftnetError.file(path: path, message: ".npy data has \(bytes.count - start) bytes, expected \(4 * count)")
+        guard bytes.count - start == itemSize * shape.reduce(1, *) else {
+            throw SwiftnetError.file(path: path, message: ".npy data has \(bytes.count - start) bytes, expected \(itemSize * shape.reduce(1, *))")
         }
-        var values = [Float](repeating: 0, count: count)
-        values.withUnsafeMutableBytes { dst in
-            bytes.withUnsafeBytes { src in dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start...])) }
-        }
-        return (shape, values)
+        return (shape, bytes, start)
     }
 }

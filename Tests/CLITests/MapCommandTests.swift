@@ -73,10 +73,13 @@ final class MapCommandTests: XCTestCase {
         XCTAssertTrue(files.stdout.contains("class_id = 16, name = dog, ap = 100.00%"), files.stdout)
     }
 
-    func testMapRequiresAModelOrFiles() throws {
-        let r = try CLI.run(["map"])
-        XCTAssertEqual(r.status, 64)
-        XCTAssertTrue(r.stderr.contains("give --data, --cfg and --weights to run a network, or --gt and --detections"), r.stderr)
+    func testMapNeedsBothFilesOrAWeightsFileWithItsCfg() throws {
+        let gtOnly = try CLI.run(["map", "--gt", "valid.txt"])
+        XCTAssertEqual(gtOnly.status, 64)
+        XCTAssertTrue(gtOnly.stderr.contains("--gt and --detections go together"), gtOnly.stderr)
+        let cfgOnly = try CLI.run(["map", "--cfg", "x.cfg"])
+        XCTAssertEqual(cfgOnly.status, 64)
+        XCTAssertTrue(cfgOnly.stderr.contains("--cfg needs --weights"), cfgOnly.stderr)
     }
 }
 
