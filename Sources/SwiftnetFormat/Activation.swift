@@ -12,7 +12,9 @@ public enum Activation: String, CaseIterable, Sendable {
         guard let option = reader.option(key) else { return value }
         if let activation = Activation(rawValue: option.value) { return activation }
         var hint = ""
-        if option.value.contains("#") { hint = " (darknet cfg files have no inline comments)" }
+        if let cut = option.value.firstIndex(where: { $0 == "#" || $0 == ";" }) {
+            hint = " (a comment after a name is part of the value for darknet, which would silently use relu for '\(option.value)'; write '\(option.value[..<cut])')"
+        }
         throw reader.error(option, "unknown activation '\(option.value)'\(hint); known: \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
     }
 

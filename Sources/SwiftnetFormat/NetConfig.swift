@@ -131,7 +131,9 @@ public struct NetConfig: Sendable {
         n.resizeStep = try r.int("resize_step", default: 32)
         n.maxChartLoss = try r.float("max_chart_loss", default: 20)
         n.timeSteps = try r.int("time_steps", default: 1)
-        if n.timeSteps != 1 { throw r.sectionError("time_steps other than 1 (recurrent training) is not supported") }
+        if n.timeSteps != 1, let option = r.option("time_steps") {
+            throw r.error(option, "time_steps other than 1 (recurrent networks) is not supported")
+        }
         // darknet options that do not change swiftnet's numbers (GPU memory, video, experimental features).
         r.ignore(["track", "augment_speed", "sequential_subdivisions", "loss_scale", "dynamic_minibatch",
                   "optimized_memory", "workspace_size_limit_MB", "use_cuda_graph", "try_fix_nan", "seq_scales",

@@ -169,11 +169,8 @@ public struct NetworkConfig: Sendable {
 
     /// Resolves `layers=`/`from=` values: negative = relative to this layer, non-negative = absolute.
     static func references(_ r: inout OptionReader, _ option: CfgOption, index: Int) throws -> [Int] {
-        var text = Substring(option.value)
-        if text.hasSuffix(",") { text = text.dropLast() }
         var result: [Int] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            guard let v = Int(part) else { throw r.error(option, "expected layer indices, got '\(option.value)'") }
+        for v in try r.referenceList(option) {
             let target = v < 0 ? index + v : v
             guard target >= 0 else {
                 throw r.error(option, "\(v) refers to layer \(target), before the first layer (this is layer \(index))")

@@ -55,7 +55,8 @@ public struct OptionReader {
         return v != 0
     }
 
-    /// A comma-separated integer list; darknet stops reading such lists at the first `#`.
+    /// A comma-separated integer list, read as darknet reads it: each item with `atoi`, a trailing `#…`/`;…`
+    /// comment ignored.
     public mutating func intList(_ key: String) throws -> [Int]? {
         guard let option = option(key) else { return nil }
         return try listElements(option).map { try parseInt($0, option) }
@@ -66,45 +67,70 @@ public struct OptionReader {
         return try listElements(option).map { try parseFloat($0, option) }
     }
 
+    /// Layer references (`layers=`, `from=`): a trailing comma is an error, as darknet would read one more item
+    /// (`atoi("") = 0`, a reference to layer 0); so is a comma inside the trailing comment, which darknet counts.
+    public func referenceList(_ option: CfgOption) throws -> [Int] {
+        let (body, comment) = Self.splitComment(option.value)
+        if comment.contains(",") {
+            throw error(option, "the comment '\(comment)' contains a comma, which darknet counts as one more layer (layer 0); remove the comma")
+        }
+        if body.hasSuffix(",") {
+            throw error(option, "'\(option.value)' ends with a comma, which darknet reads as one more layer (layer 0); remove it")
+        }
+        return try body.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            guard !item.isEmpty else { throw error(option, "empty element in list '\(option.value)'") }
+            return try parseInt(String(item), option)
+        }
+    }
+
     /// Options that were never looked up, in file order.
     public func unused() -> [CfgOption] {
         section.options.indices.filter { !used.contains($0) }.map { section.options[$0] }
     }
 
+    /// The value before a trailing comment (`#` or `;`, which never occur in numbers) and the comment.
+    static func splitComment(_ value: String) -> (body: Substring, comment: Substring) {
+        guard let cut = value.firstIndex(where: { $0 == "#" || $0 == ";" }) else { return (Substring(value), "") }
+        return (value[..<cut], value[cut...])
+    }
+
     private func listElements(_ option: CfgOption) throws -> [String] {
-        var text = Substring(option.value)
-        if let hash = text.firstIndex(of: "#") { text = text[..<hash] }
+        let text = Self.splitComment(option.value).body
         var parts = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         if parts.count > 1, parts.last == "" { parts.removeLast() }
         if parts.contains("") { throw error(option, "empty element in list '\(option.value)'") }
         return parts
     }
 
+    /// An integer as darknet's `atoi` reads it, with the tail it would ignore allowed only when it is a comment or
+    /// a zero fraction (`32.0`); `32.5`, which darknet silently reads as 32, is an error.
     private func parseInt(_ text: String, _ option: CfgOption) throws -> Int {
-        if let v = Int(text) { return v }
-        // darknet reads numbers with atoi; tolerate a trailing comment glued to the number (`64#x`).
-        if let (prefix, rest) = numericPrefix(text, allowFraction: false), let v = Int(prefix), rest.first == "#" || rest.first == ";" {
-            return v
+        let body = Self.splitComment(text).body
+        if let v = Int(body) { return v }
+        if let (prefix, rest) = Self.numericPrefix(body, allowFraction: false), let v = Int(prefix) {
+            if rest.first == ".", rest.dropFirst().allSatisfy({ $0 == "0" }) { return v }
+            if rest.first == ".", Double(String(body)) != nil {
+                throw error(option, "expected an integer, got '\(text)' (darknet would silently read \(v))")
+            }
         }
         throw error(option, "expected an integer, got '\(text)'")
     }
 
+    /// A number as darknet's `atof` reads it, a trailing comment allowed.
     private func parseFloat(_ text: String, _ option: CfgOption) throws -> Float {
-        if let v = Float(text), v.isFinite { return v }
-        if let (prefix, rest) = numericPrefix(text, allowFraction: true), let v = Float(prefix), rest.first == "#" || rest.first == ";" {
-            return v
-        }
+        let body = Self.splitComment(text).body
+        if let v = Float(body), v.isFinite { return v }
         throw error(option, "expected a number, got '\(text)'")
     }
 
-    private func numericPrefix(_ text: String, allowFraction: Bool) -> (String, Substring)? {
+    private static func numericPrefix(_ text: Substring, allowFraction: Bool) -> (Substring, Substring)? {
         var end = text.startIndex
         for (offset, ch) in zip(text.indices, text) {
-            let ok = ch.isNumber || ((ch == "-" || ch == "+") && offset == text.startIndex) || (allowFraction && (ch == "." || ch == "e" || ch == "E"))
+            let ok = ch.isASCII && (ch.isNumber || ((ch == "-" || ch == "+") && offset == text.startIndex) || (allowFraction && (ch == "." || ch == "e" || ch == "E")))
             if !ok { break }
             end = text.index(after: offset)
         }
         guard end > text.startIndex else { return nil }
-        return (String(text[..<end]), text[end...])
+        return (text[..<end], text[end...])
     }
 }

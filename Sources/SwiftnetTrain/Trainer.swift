@@ -272,6 +272,7 @@ public final class Trainer {
         var loops = 0
         var interrupted = false
         var lastChart = Date.distantPast
+        var lastPartial = Date.distantPast
         let sgd = SGD(momentum: net.momentum, decay: net.decay)
         // The first multi-scale size (the largest) applies from the very first batch, as in darknet.
         if let random = lastYolo?.random, random != 0 { try chooseScale(first: true) }
@@ -304,6 +305,15 @@ public final class Trainer {
                     }
                     loss += cost
                     network.backward()
+                    // Large networks take minutes per iteration: say how it goes inside one, at most every 10 s.
+                    if s + 1 < net.subdivisions, Date().timeIntervalSince(lastPartial) >= 10, Date().timeIntervalSince(iterationStart) >= 10 {
+                        lastPartial = Date()
+                        let images = (s + 1) * mb
+                        let rate = Double(images + (iteration - startIteration) * imagesPerIteration) / max(Date().timeIntervalSince(start), 1e-9)
+                        let left = Double((maxBatches - iteration) * imagesPerIteration - images) / max(rate, 1e-9)
+                        log(String(format: "%6d/%d: %d of %d images, %.2f img/s, ETA %@", iteration + 1, maxBatches, images,
+                                   imagesPerIteration, rate, formatDuration(left)))
+                    }
                 }
                 loss /= Float(imagesPerIteration)
                 if !updatesAreFinite() { throw nanError("the gradients", paths: batch.paths) }
@@ -492,6 +502,8 @@ public final class Trainer {
 
 func formatDuration(_ seconds: Double) -> String {
     guard seconds.isFinite, seconds >= 0 else { return "?" }
+    guard seconds < 1e9 else { return "more than 30 years" }
     let s = Int(seconds.rounded())
-    return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60)
+    let clock = String(format: "%d:%02d:%02d", (s / 3600) % 24, (s / 60) % 60, s % 60)
+    return s >= 86400 ? "\(s / 86400)d \(clock)" : clock
 }

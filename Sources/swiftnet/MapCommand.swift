@@ -87,8 +87,8 @@ struct Map: ParsableCommand {
     @Option(parsing: .unconditional, help: "Confidence threshold of darknet's precision/recall/F1 line.")
     var thresh: Float = 0.25
 
-    @Option(help: "COCO category ids of class indices when reading COCO results with a darknet list GT.")
-    var categoryIds: CategoryIds = .index
+    @Option(help: "category_id values of COCO results read with a darknet list GT: auto (COCO's 91-id table for 80 classes, else the class index, as valid writes them), coco, index.")
+    var categoryIds: CategoryIds = .auto
 
     @Option(help: "Write every number (both protocols, per class) to this JSON file.")
     var json: String?
@@ -168,18 +168,34 @@ struct Map: ParsableCommand {
             guard let names = try model.classNames() else {
                 throw SwiftnetError.invalid("a darknet list as --gt needs --names (or --data) for the class names")
             }
-            groundTruth = try GroundTruth.loadDarknetList(listPath: gt, names: names,
-                                                          options: DarknetListOptions(categoryIds: try categoryIds.ids(classes: names.count)))
+            groundTruth = try loadList(gt, names: names, categoryIds: categoryIds)
             try requireImages(groundTruth, list: gt)
         }
-        let dets = try isDarknetJSON(detections) ? DetectionSet.loadDarknetJSON(path: detections, groundTruth: groundTruth)
-                                                 : DetectionSet.loadCOCOResults(path: detections, groundTruth: groundTruth)
+        let darknetJSON = try isDarknetJSON(detections)
+        let dets = darknetJSON ? try DetectionSet.loadDarknetJSON(path: detections, groundTruth: groundTruth)
+                               : try DetectionSet.loadCOCOResults(path: detections, groundTruth: groundTruth)
         let d = dets.diagnostics
+        if !darknetJSON, !gt.lowercased().hasSuffix(".json"), d.read > 0, d.unknownClass.count > 0, let names = try model.classNames() {
+            // Category ids that are not the ground truth's: were they written with the other numbering?
+            for other in CategoryIds.allCases where other != categoryIds {
+                guard let ids = try? other.ids(classes: names.count), ids != (try? categoryIds.ids(classes: names.count)) else { continue }
+                let alternative = try DetectionSet.loadCOCOResults(path: detections, groundTruth: try loadList(gt, names: names, categoryIds: other))
+                let a = alternative.diagnostics
+                if (a.unknownClass.count == 0 || d.unknownClass.count * 2 > d.read) && a.unknownClass.count * 2 < d.unknownClass.count {
+                    throw SwiftnetError.data(path: detections, line: nil, message:
+                        "\(d.unknownClass.count) of its \(d.read) detections have a category_id that is not a class of the ground truth with --category-ids \(categoryIds.rawValue); they fit --category-ids \(other.rawValue) (\(alternative.diagnostics.accepted) detections match): pass --category-ids \(other.rawValue)")
+                }
+            }
+        }
         if d.read > 0 && d.accepted == 0 {
             throw SwiftnetError.data(path: detections, line: nil, message:
                 "none of its \(d.read) detections matches the ground truth (unknown image \(d.unknownImage), unknown class \(d.unknownClass), invalid value \(d.invalidValue)); the ground truth's image ids come from the \(groundTruth.diagnostics.imageIdSource)")
         }
         return try Evaluator.evaluate(groundTruth: groundTruth, detections: dets, options: options)
+    }
+
+    func loadList(_ gt: String, names: [String], categoryIds: CategoryIds) throws -> GroundTruth {
+        try GroundTruth.loadDarknetList(listPath: gt, names: names, options: DarknetListOptions(categoryIds: try categoryIds.ids(classes: names.count)))
     }
 
     /// darknet's -out JSON lists frames with `frame_id`; COCO results list entries with `image_id`.

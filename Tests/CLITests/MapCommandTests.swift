@@ -66,11 +66,20 @@ final class MapCommandTests: XCTestCase {
         }
         // Evaluating the written file through the list route: every labelled class is still found (AP 100%), although
         // valid's NMS 0.6 keeps more overlapping boxes than map's 0.45.
-        let files = try CLI.run(["map", "--gt", dir + "/valid.txt", "--names", dir + "/coco.names", "--detections", out,
-                                 "--category-ids", "coco"], directory: dir)
+        // Both commands default to --category-ids auto, so valid's file reads back with no option.
+        let files = try CLI.run(["map", "--gt", dir + "/valid.txt", "--names", dir + "/coco.names", "--detections", out], directory: dir)
         XCTAssertEqual(files.status, 0, files.stderr)
         XCTAssertTrue(files.stdout.contains("mean average precision (mAP@0.50) = 0.087500, or 8.75 %"), files.stdout)
         XCTAssertTrue(files.stdout.contains("class_id = 16, name = dog, ap = 100.00%"), files.stdout)
+        // Read as class indices, COCO ids above 79 (toothbrush is 90) are unknown classes: an error that names the fix.
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let extended = String(text.dropLast(2)) + ",\n{\"image_id\":1, \"category_id\":90, \"bbox\":[1, 1, 5, 5], \"score\":0.1}\n]"
+        try extended.write(toFile: dir + "/extended.json", atomically: true, encoding: .utf8)
+        let wrong = try CLI.run(["map", "--gt", dir + "/valid.txt", "--names", dir + "/coco.names", "--detections", dir + "/extended.json",
+                                 "--category-ids", "index"], directory: dir)
+        XCTAssertEqual(wrong.status, 1)
+        XCTAssertTrue(wrong.stderr.contains("not a class of the ground truth with --category-ids index"), wrong.stderr)
+        XCTAssertTrue(wrong.stderr.contains("pass --category-ids auto"), wrong.stderr)
     }
 
     func testMapNeedsBothFilesOrAWeightsFileWithItsCfg() throws {

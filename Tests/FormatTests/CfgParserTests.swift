@@ -62,6 +62,42 @@ final class CfgLexingTests: XCTestCase {
         XCTAssertEqual(conv.activation, .mish)
     }
 
+    /// Upstream cfgs (cspx-p7-mish.cfg) carry comments after layer lists; darknet's atoi stops at the '#'.
+    func testCommentsAfterListsAndNumbersReadAsDarknetReadsThem() throws {
+        let c = try parse(net + """
+            [conv]
+            filters=16\t#32
+            activation=linear
+            [conv]
+            filters=32.0
+            activation=linear
+            [route]
+            layers = -1, 0 ###P6
+            [shortcut]
+            from=-3 # skip
+            [route]
+            layers = 1 ; the second conv
+            [yolo]
+            mask = 0,1 # two of three
+            anchors = 1,2, 3,4, 5,6 ###
+            num=3
+            classes=2
+            jitter=.3 # jitter
+            """)
+        guard case .convolutional(let a) = c.layers[0].config, case .convolutional(let b) = c.layers[1].config,
+              case .route(let r) = c.layers[2].config, case .shortcut(let s) = c.layers[3].config,
+              case .route(let r2) = c.layers[4].config, case .yolo(let y) = c.layers[5].config else { return XCTFail() }
+        XCTAssertEqual(a.filters, 16)
+        XCTAssertEqual(b.filters, 32)
+        XCTAssertEqual(r.layers, [1, 0])
+        XCTAssertEqual(s.from, [0])
+        XCTAssertEqual(r2.layers, [1])
+        XCTAssertEqual(y.mask, [0, 1])
+        XCTAssertEqual(y.anchors, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(y.jitter, 0.3)
+        XCTAssertEqual(c.diagnostics, [])
+    }
+
     func testNetDefaults() throws {
         let c = try parse("[network]\nwidth=64\nheight=32\nchannels=3\nbatch=64\nsubdivisions=6\nsaturation=0\n[conv]\nactivation=linear\n")
         XCTAssertEqual(c.net.miniBatch, 10)
@@ -95,8 +131,17 @@ final class CfgErrorTests: XCTestCase {
     func testLineWithoutEquals() { assertError(net + "[conv]\nfilters 16\n", line: 6, contains: "expected key=value") }
     func testEmptyValue() { assertError(net + "[conv]\nfilters=\n", line: 6, contains: "has no value") }
     func testBadInteger() { assertError(net + "[conv]\nfilters=many\n", line: 6, contains: "expected an integer") }
-    func testUnknownActivationMentionsInlineComments() {
-        assertError(net + "[conv]\nactivation=leaky#relu\n", line: 6, contains: "no inline comments")
+    func testUnknownActivationExplainsTheTrailingComment() {
+        assertError(net + "[conv]\nactivation=leaky # relu\n", line: 6, contains: "write 'leaky'")
+    }
+    func testFractionalIntegerSaysWhatDarknetWouldRead() {
+        assertError(net + "[conv]\nfilters=32.5\n", line: 6, contains: "darknet would silently read 32")
+    }
+    func testTrailingCommaInLayersIsAReferenceToLayerZeroForDarknet() {
+        assertError(net + "[conv]\nactivation=linear\n[route]\nlayers=-1,\n", line: 8, contains: "ends with a comma")
+    }
+    func testCommaInsideTheCommentAfterLayersIsCountedByDarknet() {
+        assertError(net + "[conv]\nactivation=linear\n[route]\nlayers=-1 # a, b\n", line: 8, contains: "contains a comma")
     }
     func testReferenceBeforeFirstLayer() { assertError(net + "[conv]\nactivation=linear\n[route]\nlayers=-5\n", line: 8, contains: "before the first layer") }
     func testReferenceToLaterLayer() { assertError(net + "[conv]\nactivation=linear\n[route]\nlayers=1\n", line: 8, contains: "does not come before") }
