@@ -53,7 +53,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FormatTests", dependencies: ["SwiftnetFormat", "TestSupport"]),
-        .testTarget(name: "CoreTests", dependencies: ["SwiftnetCore", "SwiftnetFormat", "TestSupport"]),
+        .testTarget(name: "CoreTests", dependencies: ["SwiftnetCore", "SwiftnetFormat", "TestSupport", "COpenBLAS"]),
         .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "SwiftnetTrain", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),

@@ -5,10 +5,14 @@ import COpenBLAS
 /// OpenBLAS runs single-threaded: the kernels split work across cores themselves (by output tiles, filter rows or
 /// images), so that no second thread pool spins against `Parallel`'s workers on a 2-core machine.
 public enum Gemm {
-    /// Pins OpenBLAS to one thread (done automatically before the first product).
+    /// Selects the BLAS kernel (``BLASKernel``) and pins OpenBLAS to one thread; done automatically before the first
+    /// product.
     public static func configure() { _ = singleThreaded }
 
-    private static let singleThreaded: Void = { openblas_set_num_threads(1) }()
+    private static let singleThreaded: Void = {
+        _ = BLASKernel.state
+        openblas_set_num_threads(1)
+    }()
 
     public static var threads: Int { Int(openblas_get_num_threads()) }
 

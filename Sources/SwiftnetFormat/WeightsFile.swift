@@ -108,10 +108,17 @@ public enum WeightsFile {
             let needed = 4 * record.floatCount
             if offset + needed > size {
                 if allowPartial && offset == size { break }
+                if offset == size {
+                    // A backbone file (`darknet partial`): it ends exactly where this layer's weights would begin.
+                    let previous = loaded > 0 ? "after layer \(records[loaded - 1].layer) (\(records[loaded - 1].kind))" : "after the header"
+                    throw SwiftnetError.weights(path: path, message:
+                        "file is \(size) bytes but this cfg needs \(expected); it ends at a layer boundary, \(previous), and holds the weights of \(loaded) of \(records.count) layers with parameters (layer \(record.layer) and later have none). "
+                        + "A backbone from `partial`? Pass --partial to load it and keep the other layers' initial values")
+                }
                 throw SwiftnetError.weights(path: path, message:
                     "file is \(size) bytes but this cfg needs \(expected); it ends inside layer \(record.layer) (\(record.kind)), "
                     + "which needs bytes \(offset)..<\(offset + needed)"
-                    + (allowPartial ? " (a partial load must end at a layer boundary)" : " — truncated file or weights for a different cfg? (a partial load must be asked for explicitly)"))
+                    + (allowPartial ? " (--partial loads only files that end at a layer boundary)" : " — truncated file or weights for a different cfg?"))
             }
             for (name, storage) in record.arrays where storage.count > 0 {
                 let base = storage.baseAddress!

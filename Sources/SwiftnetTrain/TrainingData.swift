@@ -221,7 +221,7 @@ public final class DetectionLoader: PrefetchingLoader {
                 if let labels = try YOLOLabelFile.read(path: labelPath) {
                     boxes = labels
                 } else if loader?.noteMissing(labelPath) == true {
-                    FileHandle.standardError.write(Data("warning: \(labelPath): no label file; \(path) is used as a background image\n".utf8))
+                    fputs("warning: \(labelPath): no label file; \(path) is used as a background image\n", stderr)
                 }
             }
             drawn.append(path)

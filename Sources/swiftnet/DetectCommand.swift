@@ -32,7 +32,7 @@ struct Detect: ParsableCommand {
     @Option(help: "Write annotated images (boxes and labels) into this directory.")
     var outputDir: String?
 
-    @Option(help: "Write darknet's -out JSON (all boxes with probability > 0.005) to this file.")
+    @Option(help: "Write darknet's -out JSON (the boxes above --thresh, as darknet writes them) to this file.")
     var out: String?
 
     @Option(help: "Write each [yolo] layer's output to DIR/<image stem>/yolo_<layer>.npy.")
@@ -102,8 +102,9 @@ struct Detect: ParsableCommand {
         if let saveRaw { try ensureDirectory(saveRaw) }
         let stems = uniqueStems(paths)
         var jsonImages: [String] = []
+        var failures = ImageFailures()
         for (i, path) in paths.enumerated() {
-            let image = try ImageIO.load(path, channels: network.channels)
+            guard let image = failures.load(path, channels: network.channels) else { continue }
             detector.forward(detector.preprocess(image))
             let detections = detector.detections(imageWidth: image.width, imageHeight: image.height, threshold: thresh, nms: nms)
             print(String(format: "%@: Predicted in %f milli-seconds.", path, detector.lastForwardMilliseconds))
@@ -122,6 +123,7 @@ struct Detect: ParsableCommand {
             }
         }
         if let out { try AtomicFile.write(DetectionOutput.jsonFile(jsonImages), to: out) }
+        try failures.finish(total: paths.count, wrote: out)
     }
 
     func writeRaw(network: Network, directory: String) throws {
@@ -142,8 +144,9 @@ struct Detect: ParsableCommand {
         let classifier = Classifier(network: network)
         let classes = network.outputLayer.outputShape.count
         let names = try self.names(classes: classes)
+        var failures = ImageFailures()
         for path in paths {
-            let image = try ImageIO.load(path, channels: network.channels)
+            guard let image = failures.load(path, channels: network.channels) else { continue }
             let start = DispatchTime.now().uptimeNanoseconds
             let probabilities = classifier.predict(image)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
@@ -152,6 +155,30 @@ struct Detect: ParsableCommand {
                 print(String(format: "%@: %f", names[k], probabilities[k]))
             }
         }
+        try failures.finish(total: paths.count, wrote: nil)
+    }
+}
+
+/// Images of a run that could not be read: each is reported (file and reason) and skipped; the run's last line
+/// counts them and the exit status is 65 (bad input) when there were any.
+struct ImageFailures {
+    private(set) var count = 0
+
+    mutating func load(_ path: String, channels: Int) -> Image? {
+        do {
+            return try ImageIO.load(path, channels: channels)
+        } catch {
+            count += 1
+            printError("error: \(error) (skipped)")
+            return nil
+        }
+    }
+
+    func finish(total: Int, wrote output: String?) throws {
+        guard count > 0 else { return }
+        let written = output.map { "; the results of the other \(total - count) are in \($0)" } ?? ""
+        printError("\(count) of \(total) images could not be read and were skipped\(written)")
+        throw ExitCode(65)
     }
 }
 

@@ -218,7 +218,7 @@ struct Map: ParsableCommand {
         let total = groundTruth.images.count
         let start = Date()
         let report = try run.evaluate(options: options) { done in
-            printProgress("\(done)/\(total)")
+            printProgress("\(done)/\(total) images", final: done == total)
         }
         printError(String(format: "Total Detection Time: %.0f Seconds", Date().timeIntervalSince(start)))
         return report
@@ -270,7 +270,7 @@ struct Valid: ParsableCommand {
             }
             let total = groundTruth.images.count
             let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count)) { done in
-                printProgress("\(done)/\(total)")
+                printProgress("\(done)/\(total) images", final: done == total)
             }
             endProgress()
             try AtomicFile.write(json, to: out)
@@ -308,7 +308,7 @@ struct Valid: ParsableCommand {
             let best = Classifier.topK(probabilities, k: k)
             if best.first == label { top1 += 1 }
             if best.contains(label) { topK += 1 }
-            printProgress("\(i + 1)/\(paths.count)")
+            printProgress("\(i + 1)/\(paths.count) images", final: i + 1 == paths.count)
         }
         endProgress()
         let n = Double(max(1, paths.count))

@@ -12,8 +12,8 @@ struct Train: ParsableCommand {
         Checkpoints go to the .data file's backup= directory (or --backup), NAME being the cfg file name up to its first \
         dot: NAME_last.weights every savelast= (100) iterations, NAME_N.weights every saveweights= (1000; 10000 when \
         max_batches ≥ 10000), NAME_best.weights with --map, NAME_ema.weights with ema_alpha, NAME_final.weights at the end.
-        Starting from a checkpoint continues at its iteration; --clear restarts the schedule. Ctrl-C or SIGTERM saves \
-        NAME_last.weights and stops with status 130/143; a second one stops at once without saving.
+        Starting from a checkpoint continues at its iteration; --clear restarts the schedule. Ctrl-C, SIGTERM or SIGHUP \
+        saves NAME_last.weights and stops with status 130/143/129; a second one stops at once without saving.
         """)
 
     @Argument(help: "Darknet .cfg file of the network to train.")
@@ -131,7 +131,7 @@ enum DemoTraining {
     }
 }
 
-/// Catches SIGINT and SIGTERM so that training can save `_last.weights` and stop between iterations (then exit with
+/// Catches SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) so that training can save `_last.weights` and stop between iterations (then exit with
 /// 128 + the signal's number); a second signal while it finishes the iteration (or an mAP evaluation) exits at once
 /// with status 130, without saving.
 final class InterruptFlag: @unchecked Sendable {
@@ -141,7 +141,7 @@ final class InterruptFlag: @unchecked Sendable {
     private var sources: [DispatchSourceSignal] = []
 
     init() {
-        for number in [SIGINT, SIGTERM] {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             lock.lock()
@@ -156,10 +156,10 @@ final class InterruptFlag: @unchecked Sendable {
                 if received == nil { received = number }
                 lock.unlock()
                 if second {
-                    FileHandle.standardError.write(Data("\ninterrupted again: stopping now without saving\n".utf8))
+                    writeStderr("\ninterrupted again: stopping now without saving\n")
                     _exit(130)   // at once: no atexit handlers or destructors while the training threads still run
                 }
-                FileHandle.standardError.write(Data("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n".utf8))
+                writeStderr("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n")
             }
             source.resume()
         }

@@ -27,13 +27,13 @@ final class BadInputTests: XCTestCase {
         try ImageIO.write(image, to: dir + "/ok.png")
     }
 
-    func detect(_ image: String, cfg: String? = nil, weights: String? = nil) throws -> CLI.Result {
-        try CLI.run(["detect", image, "--cfg", cfg ?? dir + "/tiny.cfg", "--weights", weights ?? dir + "/tiny.weights", "--names", dir + "/tiny.names"])
+    func detect(_ image: String, cfg: String? = nil, weights: String? = nil, extra: [String] = []) throws -> CLI.Result {
+        try CLI.run(["detect", image, "--cfg", cfg ?? dir + "/tiny.cfg", "--weights", weights ?? dir + "/tiny.weights", "--names", dir + "/tiny.names"] + extra)
     }
 
-    func assertFails(_ r: CLI.Result, message: String, file: StaticString = #filePath, line: UInt = #line) {
+    func assertFails(_ r: CLI.Result, status: Int32 = 65, message: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(r.crashed, "crashed: \(r.stderr)", file: file, line: line)
-        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.status, status, r.stderr, file: file, line: line)
         let lines = r.stderr.split(separator: "\n").filter { !$0.hasPrefix("warning:") }
         XCTAssertEqual(lines.count, 1, "one message expected: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(lines.first.map(String.init), "error: " + message, file: file, line: line)
@@ -62,7 +62,7 @@ final class BadInputTests: XCTestCase {
         let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/tiny.weights"))
         try data.prefix(data.count - 100).write(to: URL(fileURLWithPath: dir + "/short.weights"))
         let r = try detect(dir + "/ok.jpg", weights: dir + "/short.weights")
-        assertFails(r, message: dir + "/short.weights: file is 2136 bytes but this cfg needs 2236; it ends inside layer 1 (convolutional), which needs bytes 1508..<2236 — truncated file or weights for a different cfg? (a partial load must be asked for explicitly)")
+        assertFails(r, message: dir + "/short.weights: file is 2136 bytes but this cfg needs 2236; it ends inside layer 1 (convolutional), which needs bytes 1508..<2236 — truncated file or weights for a different cfg?")
     }
 
     func testOverlongWeights() throws {
@@ -79,21 +79,41 @@ final class BadInputTests: XCTestCase {
 
     func testNonImageFile() throws {
         try "just text\n".write(toFile: dir + "/text.jpg", atomically: true, encoding: .utf8)
-        assertFails(try detect(dir + "/text.jpg"), message: dir + "/text.jpg: not a JPEG or PNG image (unrecognised file signature)")
+        let r = try detect(dir + "/text.jpg")
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n"), [
+            "error: \(dir)/text.jpg: not a JPEG or PNG image (unrecognised file signature) (skipped)",
+            "1 of 1 images could not be read and were skipped",
+        ])
+    }
+
+    /// One unreadable image in a list loses nothing else: the others' results are printed and written, the
+    /// failure is named, the last line counts it and the status is 65.
+    func testBadImageInAListIsSkippedAndTheOthersAreWritten() throws {
+        try Data().write(to: URL(fileURLWithPath: dir + "/empty.jpg"))
+        try "\(dir)/ok.jpg\n\(dir)/empty.jpg\n\(dir)/ok.jpg\n".write(toFile: dir + "/list.txt", atomically: true, encoding: .utf8)
+        let r = try detect(dir + "/list.txt", extra: ["--out", dir + "/l.json"])
+        XCTAssertEqual(r.status, 65, r.stderr)
+        XCTAssertTrue(r.stderr.contains("error: \(dir)/empty.jpg: empty file (skipped)"), r.stderr)
+        XCTAssertEqual(r.stderr.split(separator: "\n").last.map(String.init),
+                       "1 of 3 images could not be read and were skipped; the results of the other 2 are in \(dir)/l.json")
+        let frames = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/l.json"))) as? [[String: Any]])
+        XCTAssertEqual(frames.map { $0["frame_id"] as? Int }, [1, 3])
+        XCTAssertEqual(r.stdout.components(separatedBy: "Predicted in").count - 1, 2)
     }
 
     func testCorruptJPEG() throws {
         let jpeg = try Data(contentsOf: URL(fileURLWithPath: dir + "/ok.jpg"))
         try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: dir + "/half.jpg"))
         let r = try detect(dir + "/half.jpg")
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.hasPrefix("error: " + dir + "/half.jpg: corrupt or unsupported JPEG"), r.stderr)
         var garbage = Data([0xFF, 0xD8, 0xFF, 0xE0])
         garbage.append(Data((0..<500).map { UInt8(truncatingIfNeeded: $0 &* 37) }))
         try garbage.write(to: URL(fileURLWithPath: dir + "/garbage.jpg"))
         let g = try detect(dir + "/garbage.jpg")
         XCTAssertFalse(g.crashed)
-        XCTAssertEqual(g.status, 1)
+        XCTAssertEqual(g.status, 65)
         XCTAssertTrue(g.stderr.hasPrefix("error: " + dir + "/garbage.jpg: corrupt or unsupported JPEG"), g.stderr)
     }
 
@@ -102,7 +122,7 @@ final class BadInputTests: XCTestCase {
         png.append(Data(repeating: 7, count: 64))
         try png.write(to: URL(fileURLWithPath: dir + "/bad.png"))
         let r = try detect(dir + "/bad.png")
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.hasPrefix("error: " + dir + "/bad.png: corrupt or unsupported PNG"), r.stderr)
     }
 

@@ -76,7 +76,7 @@ final class CalcAnchorsCommandTests: XCTestCase {
 
     func testMissingDataFileIsOneClearError() throws {
         let r = try CLI.run(["calc-anchors", "--data", "/nonexistent/x.data", "--width", "64", "--height", "64"])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertFalse(r.crashed)
         XCTAssertTrue(r.stderr.contains("/nonexistent/x.data: no such file"), r.stderr)
     }

@@ -82,7 +82,7 @@ final class CfgCommandTests: XCTestCase {
             (["--set", "mosaic=1"], "expected section.key=value"),
         ] {
             let r = try CLI.run(["layers", cfg] + arguments)
-            XCTAssertEqual(r.status, 1, r.stdout)
+            XCTAssertEqual(r.status, 64, r.stdout)
             XCTAssertTrue(r.stderr.contains(message), "\(arguments): \(r.stderr)")
         }
     }

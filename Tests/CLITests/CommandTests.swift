@@ -3,6 +3,32 @@ import TestSupport
 import XCTest
 
 final class CommandTests: XCTestCase {
+    /// One look for every error, and the documented exit statuses: 64 usage, 65 bad input data, 74 I/O.
+    func testErrorsAndExitStatuses() throws {
+        let usage = try CLI.run(["detect"])
+        XCTAssertEqual(usage.status, 64)
+        XCTAssertTrue(usage.stderr.hasPrefix("error: give at least one image"), usage.stderr)
+        let unknown = try CLI.run(["layers", "--bogus"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.hasPrefix("error: "), unknown.stderr)
+        let dir = try SharedData.temporaryDirectory()
+        try "[net]\nwidth=32\nheight=32\nchannels=3\n[convolutional]\nfilters=x\n".write(toFile: dir + "/bad.cfg", atomically: true, encoding: .utf8)
+        let data = try CLI.run(["layers", dir + "/bad.cfg"])
+        XCTAssertEqual(data.status, 65)
+        XCTAssertEqual(data.stderr, "error: \(dir)/bad.cfg:6: filters: expected an integer, got 'x'\n")
+        let io = try CLI.run(["dataset", "sample", "--out", dir + "/missing/folder/s.jpg"])
+        XCTAssertEqual(io.status, 74, io.stderr)
+        XCTAssertTrue(io.stderr.hasPrefix("error: \(dir)/missing/folder/s.jpg: cannot write"), io.stderr)
+    }
+
+    func testVersionNamesTheBLASKernel() throws {
+        let r = try CLI.run(["--version"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("swiftnet "), r.stdout)
+        XCTAssertTrue(r.stdout.contains("BLAS: OpenBLAS"), r.stdout)
+        XCTAssertTrue(r.stdout.contains(", kernel "), r.stdout)
+    }
+
     func testLayersJSONHasTheDocumentedFields() throws {
         let cfg = try SharedData.path("cfg/yolov4-tiny.cfg")
         let r = try CLI.run(["layers", cfg, "--json", "--width", "320", "--height", "256"])
@@ -88,7 +114,7 @@ final class CommandTests: XCTestCase {
 
     func testDetectWithoutModelSaysWhatToPass() throws {
         let r = try CLI.run(["detect", "x.jpg", "--names", "x.names"])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("detect needs --cfg FILE.cfg and --weights FILE.weights"), r.stderr)
     }
 

@@ -77,7 +77,7 @@ final class MapCommandTests: XCTestCase {
         try extended.write(toFile: dir + "/extended.json", atomically: true, encoding: .utf8)
         let wrong = try CLI.run(["map", "--gt", dir + "/valid.txt", "--names", dir + "/coco.names", "--detections", dir + "/extended.json",
                                  "--category-ids", "index"], directory: dir)
-        XCTAssertEqual(wrong.status, 1)
+        XCTAssertEqual(wrong.status, 65)
         XCTAssertTrue(wrong.stderr.contains("not a class of the ground truth with --category-ids index"), wrong.stderr)
         XCTAssertTrue(wrong.stderr.contains("pass --category-ids auto"), wrong.stderr)
     }
@@ -99,7 +99,7 @@ final class MapBadInputTests: XCTestCase {
             .write(toFile: dir + "/gt.json", atomically: true, encoding: .utf8)
         try "[\n{\"image_id\": 1, \"category_id\": 1, \"bbox\": [1,2,3], \"score\": 0.5}\n]\n".write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
         let r = try CLI.run(["map", "--gt", dir + "/gt.json", "--detections", dir + "/d.json"])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.hasPrefix("error: " + dir + "/d.json:2:"), r.stderr)
         XCTAssertFalse(r.crashed)
     }

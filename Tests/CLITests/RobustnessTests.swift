@@ -22,7 +22,7 @@ final class RobustnessTests: XCTestCase {
         try ImageIO.write(image, to: dir + "/img.jpg")
     }
 
-    func fails(_ r: CLI.Result, status: Int32 = 1, containing text: String, file: StaticString = #filePath, line: UInt = #line) {
+    func fails(_ r: CLI.Result, status: Int32 = 65, containing text: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(r.crashed, "crashed: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.status, status, r.stderr, file: file, line: line)
         XCTAssertTrue(r.stderr.contains(text), "expected '\(text)' in: \(r.stderr)", file: file, line: line)
@@ -39,8 +39,8 @@ final class RobustnessTests: XCTestCase {
         let wide = cfg.replacingOccurrences(of: "size=3", with: "size=1001").replacingOccurrences(of: "pad=1", with: "pad=1\nstride=1")
         try wide.write(toFile: dir + "/wide.cfg", atomically: true, encoding: .utf8)
         fails(try CLI.run(["benchmark", "--cfg", dir + "/wide.cfg", "--width", "1024", "--height", "1024", "--runs", "1"]), containing: "more than this machine's")
-        fails(try CLI.run(["benchmark", "--cfg", dir + "/t.cfg", "--width", "100000", "--runs", "1"]), containing: "too large")
-        fails(try CLI.run(["detect", dir + "/img.jpg", "--threads", "100000"] + model()), containing: "--threads 100000: must be 1…1024")
+        fails(try CLI.run(["benchmark", "--cfg", dir + "/t.cfg", "--width", "100000", "--runs", "1"]), status: 64, containing: "too large")
+        fails(try CLI.run(["detect", dir + "/img.jpg", "--threads", "100000"] + model()), status: 64, containing: "--threads 100000: must be 1…1024")
     }
 
     func testOneColumnInputGivesFiniteScores() throws {
@@ -55,8 +55,8 @@ final class RobustnessTests: XCTestCase {
 
     func testDetectNeverOverwritesItsInputs() throws {
         let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/img.jpg"))
-        fails(try CLI.run(["detect", dir + "/img.jpg", "--output-dir", dir] + model()), containing: "--output-dir \(dir)/img.jpg would overwrite an input file")
-        fails(try CLI.run(["detect", dir + "/img.jpg", "--out", dir + "/t.weights"] + model()), containing: "would overwrite an input file")
+        fails(try CLI.run(["detect", dir + "/img.jpg", "--output-dir", dir] + model()), status: 64, containing: "--output-dir \(dir)/img.jpg would overwrite an input file")
+        fails(try CLI.run(["detect", dir + "/img.jpg", "--out", dir + "/t.weights"] + model()), status: 64, containing: "would overwrite an input file")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/img.jpg")), before)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir + "/t.weights")[.size] as? Int, 20 + 4 * (12 * 28 + 14 * 13))
     }
@@ -181,7 +181,7 @@ final class RobustnessTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         let weights = dir + "/bk/five_final.weights"
         let before = try Data(contentsOf: URL(fileURLWithPath: weights))
-        fails(try CLI.run(["train", dir + "/five.cfg", "--data", dataset + "/shapes.data", "--max-batches", "2", "--backup", dir + "/bk", "--weights", weights]),
+        fails(try CLI.run(["train", dir + "/five.cfg", "--data", dataset + "/shapes.data", "--max-batches", "2", "--backup", dir + "/bk", "--weights", weights]), status: 64,
               containing: "was saved at iteration 2, at or past max_batches=2: nothing left to train")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: weights)), before)
     }
@@ -197,12 +197,12 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testOverrideAndWriterEdgeCases() throws {
-        fails(try CLI.run(["layers", dir + "/t.cfg", "--set", "all.bogus=1"]), containing: "no layer section of \(dir)/t.cfg sets 'bogus'")
+        fails(try CLI.run(["layers", dir + "/t.cfg", "--set", "all.bogus=1"]), status: 64, containing: "no layer section of \(dir)/t.cfg sets 'bogus'")
         fails(try CLI.run(["train", dir + "/t.cfg", "--data", "x.data", "--map-interval", "-1"]), status: 64, containing: "--map-interval must be at least 1")
         // partial never writes over its own inputs, also through a link.
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.weights", withDestinationPath: dir + "/t.weights")
-        fails(try CLI.run(["partial", dir + "/t.cfg", dir + "/t.weights", dir + "/link.weights", "1"]), containing: "would overwrite an input file")
-        fails(try CLI.run(["partial", dir + "/t.cfg", dir + "/t.weights", dir + "/t.cfg", "1"]), containing: "would overwrite an input file")
+        fails(try CLI.run(["partial", dir + "/t.cfg", dir + "/t.weights", dir + "/link.weights", "1"]), status: 64, containing: "would overwrite an input file")
+        fails(try CLI.run(["partial", dir + "/t.cfg", dir + "/t.weights", dir + "/t.cfg", "1"]), status: 64, containing: "would overwrite an input file")
         XCTAssertEqual(try String(contentsOfFile: dir + "/t.cfg", encoding: .utf8), cfg)
         // A FIFO (or /dev/stdout) is written through, never replaced by a regular file.
         XCTAssertEqual(mkfifo(dir + "/pipe", 0o644), 0)
@@ -222,6 +222,6 @@ final class RobustnessTests: XCTestCase {
     }
 
     func testClassifyOnADetectorSaysUseDetect() throws {
-        fails(try CLI.run(["classify", dir + "/img.jpg"] + model()), containing: "a detection network ([yolo]/[region] layers), not a classifier")
+        fails(try CLI.run(["classify", dir + "/img.jpg"] + model()), status: 64, containing: "a detection network ([yolo]/[region] layers), not a classifier")
     }
 }

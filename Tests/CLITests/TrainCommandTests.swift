@@ -217,6 +217,35 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
     }
 
+    /// SIGHUP (a closed terminal or ssh session) stops like SIGTERM: `_last` saved, exit 128 + 1.
+    func testHangupSavesLast() throws {
+        let dir = try dataset()
+        let backup = dir + "/shapes/backup/"
+        let r = try train([dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "100000"],
+                          until: backup + "chart.png", signals: [SIGHUP])
+        XCTAssertEqual(r.status, 129, r.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: backup + "tiny_last.weights"))
+    }
+
+    /// `swiftnet train … | head -1`: once the reader is gone, printing stops but training goes on to the end.
+    func testClosedStdoutDoesNotStopTraining() throws {
+        let dir = try dataset()
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "6"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        _ = out.fileHandleForReading.availableData   // the first line, then the reader goes away
+        try out.fileHandleForReading.close()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, String(decoding: errors, as: UTF8.self))
+        XCTAssertEqual(process.terminationStatus, 0, String(decoding: errors, as: UTF8.self))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/shapes/backup/tiny_final.weights"))
+    }
+
     /// `poly` decays to 0 at the run's end even when `--max-batches` goes past the cfg's max_batches.
     func testPolyScheduleEndsAtTheEffectiveMaxBatches() throws {
         let dir = try dataset()
@@ -241,7 +270,7 @@ final class TrainCommandTests: XCTestCase {
         let original = try String(contentsOfFile: data, encoding: .utf8)
         try (original + "saveweights=0\n").write(toFile: data, atomically: true, encoding: .utf8)
         var r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         let line = original.components(separatedBy: "\n").count   // the appended line (the original ends with a newline)
         XCTAssertTrue(r.stderr.contains("\(data):\(line): saveweights=0: must be at least 1"), r.stderr)
 
@@ -250,7 +279,7 @@ final class TrainCommandTests: XCTestCase {
         let listed = try String(contentsOfFile: valid, encoding: .utf8)
         try (listed + dir + "/shapes/images/gone.jpg\n").write(toFile: valid, atomically: true, encoding: .utf8)
         r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--map", "--map-interval", "1"])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("\(dir)/shapes/images/gone.jpg: listed in \(valid) but does not exist"), r.stderr)
         XCTAssertFalse(r.stdout.contains("1/"), "no iteration may run")
 
@@ -263,7 +292,7 @@ final class TrainCommandTests: XCTestCase {
         withUnsafeBytes(of: (UInt64(1) << 63 + 64).littleEndian) { bytes.replaceSubrange(12..<20, with: $0) }
         try bytes.write(to: URL(fileURLWithPath: weights))
         r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--weights", weights])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("\(weights): header says 9223372036854775872 images were seen"), r.stderr)
     }
 
@@ -277,7 +306,7 @@ final class TrainCommandTests: XCTestCase {
         try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: broken))
         try (listed + broken + "\n").write(toFile: valid, atomically: true, encoding: .utf8)
         let early = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--map", "--map-interval", "3"])
-        XCTAssertEqual(early.status, 1)
+        XCTAssertEqual(early.status, 65)
         XCTAssertTrue(early.stderr.contains("the validation images have 1 errors"), early.stderr)
         XCTAssertTrue(early.stderr.contains("broken.jpg"), early.stderr)
         XCTAssertFalse(early.stdout.contains("1/"), "no iteration may run")
@@ -298,7 +327,7 @@ final class TrainCommandTests: XCTestCase {
         for image in train { try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: String(image))) }
         process.waitUntilExit()
         let stdout = try String(contentsOfFile: log, encoding: .utf8)
-        XCTAssertEqual(process.terminationStatus, 1, stdout)
+        XCTAssertEqual(process.terminationStatus, 65, stdout)
         let match = try XCTUnwrap(stdout.firstMatch(of: #/stopped by an error at iteration (\d+); saved (\S+)/#), stdout)
         XCTAssertEqual(String(match.2), last)
         let iteration = try XCTUnwrap(Int(match.1))
@@ -370,19 +399,19 @@ final class TrainCommandTests: XCTestCase {
 
         try original.replacingOccurrences(of: "classes=5", with: "classes=4").write(toFile: data, atomically: true, encoding: .utf8)
         var r = try train()
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.hasPrefix("error: \(data):1: classes=4 but \(dir)/tiny.cfg has classes=5 in its last [yolo] layer"), r.stderr)
         XCTAssertFalse(r.stdout.contains("1/"), "no iteration may run")
 
         try original.write(toFile: data, atomically: true, encoding: .utf8)
         try "circle\nsquare\n".write(toFile: dir + "/shapes/shapes.names", atomically: true, encoding: .utf8)
         r = try train()
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("shapes.names: has 2 class names but \(dir)/tiny.cfg has classes=5"), r.stderr)
 
         try original.replacingOccurrences(of: "train.txt", with: "missing.txt").write(toFile: data, atomically: true, encoding: .utf8)
         r = try train()
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 65)
         XCTAssertTrue(r.stderr.contains("train list"), r.stderr)
         XCTAssertTrue(r.stderr.contains("missing.txt does not exist"), r.stderr)
     }
@@ -488,7 +517,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(object["bad_images"] as? Int, 7)
 
         let refused = try CLI.run(["train", dir + "/tiny.cfg", "--data", root + "shapes.data", "--max-batches", "2"])
-        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.status, 65)
         XCTAssertTrue(refused.stderr.contains("the training data has 7 errors in 7 images; fix them or pass --skip-bad"), refused.stderr)
         let skipped = try CLI.run(["train", dir + "/tiny.cfg", "--data", root + "shapes.data", "--max-batches", "2", "--skip-bad"])
         XCTAssertEqual(skipped.status, 0, skipped.stderr)
@@ -540,12 +569,12 @@ final class ClassifierCommandTests: XCTestCase {
         let data = try String(contentsOfFile: dir + "/cls/shapes.data", encoding: .utf8)
         try data.replacingOccurrences(of: "top=2", with: "top=-1").write(toFile: dir + "/cls/bad.data", atomically: true, encoding: .utf8)
         r = try CLI.run(["valid", "--data", dir + "/cls/bad.data", "--cfg", dir + "/cls.cfg", "--weights", weights])
-        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertEqual(r.status, 65, r.stdout)
         XCTAssertTrue(r.stderr.contains("bad.data:"), r.stderr)
         XCTAssertTrue(r.stderr.contains("top=-1: must be at least 1"), r.stderr)
 
         r = try CLI.run(["augment", "--data", dir + "/cls/shapes.data", "--cfg", dir + "/cls.cfg", "--count", "1", "--out", weights + "/sub"])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 74)
         XCTAssertTrue(r.stderr.contains("\(weights)/sub: cannot create the directory: \(weights) is a file"), r.stderr)
 
         r = try CLI.run(["augment", "--data", dir + "/cls/shapes.data", "--cfg", dir + "/cls.cfg", "--count", "3", "--out", dir + "/aug", "--draw"])

@@ -73,6 +73,19 @@ final class WeightsFileTests: XCTestCase {
         XCTAssertThrowsError(try WeightsFile.load(path: mid, records: records([[2, 1], [3]]), allowPartial: true))
     }
 
+    /// A backbone file loaded without --partial: the message says it ends at a boundary (not "inside" a layer)
+    /// and names the option.
+    func testBoundaryFileWithoutPartialNamesTheOption() throws {
+        let path = try file(header: [0, 2, 5], seen64: 0, floats: [1, 2, 3])
+        XCTAssertThrowsError(try WeightsFile.load(path: path, records: records([[2, 1], [3]]))) { error in
+            let text = "\(error)"
+            XCTAssertFalse(text.contains("inside"), text)
+            XCTAssertTrue(text.contains("ends at a layer boundary, after layer 0 (convolutional)"), text)
+            XCTAssertTrue(text.contains("weights of 1 of 2 layers with parameters"), text)
+            XCTAssertTrue(text.contains("Pass --partial"), text)
+        }
+    }
+
     func testHeaderTooShort() throws {
         let path = try file(header: [0, 2], floats: [])
         XCTAssertThrowsError(try WeightsFile.load(path: path, records: [])) { error in
