@@ -9,9 +9,9 @@ runs=${RUNS:-10}
 out=$(mktemp -d)
 row() { # name cfg weights size
     local name=$1 cfg=$2 weights=$3 size=$4
-    local args=(benchmark --cfg "$cfg" --width "$size" --height "$size" --runs "$runs" --json "$out/$name.json")
+    local args=(benchmark "$cfg" --width "$size" --runs "$runs" --json)
     [ -n "$weights" ] && args+=(--weights "$weights")
-    "$bin" "${args[@]}" >/dev/null
+    "$bin" "${args[@]}" > "$out/$name.json" 2>/dev/null
     local ours=$(python3 -c "import json;print(json.load(open('$out/$name.json'))['median_ms'])")
     local cv="-"
     if [ -n "$weights" ] && python3 -c 'import cv2' 2>/dev/null; then

@@ -12,4 +12,4 @@ start=$(date +%s)
 "$bin" train cfg/shapes.cfg --data "$out/shapes.data"
 end=$(date +%s)
 echo "training took $((end - start)) s"
-"$bin" map --data "$out/shapes.data" --cfg cfg/shapes.cfg --weights "$out/backup/shapes_final.weights" --json "$out/map.json"
+"$bin" map --data "$out/shapes.data" --cfg cfg/shapes.cfg --weights "$out/backup/shapes_final.weights" --json > "$out/map.json"

@@ -10,8 +10,7 @@ struct Augment: ParsableCommand {
     @Option(help: "Darknet .data file.")
     var data: String
 
-    @Option(help: "Darknet .cfg file (its [net] and last [yolo] augmentation settings are used).")
-    var cfg: String
+    @OptionGroup var cfgFile: CfgFile
 
     @Option(parsing: .unconditional, help: "Number of samples.")
     var count: Int = 16
@@ -29,13 +28,14 @@ struct Augment: ParsableCommand {
     @OptionGroup var cfgOptions: CfgOptions
 
     func validate() throws {
+        _ = try cfgFile.required()
         if count < 1 || count > 10000 { throw ValidationError("--count must be 1…10000") }
         if out.isEmpty { throw ValidationError("--out must name a directory") }
     }
 
     func run() throws {
         try reportingErrors {
-            try AugmentPreview.write(cfgPath: cfg, overrides: try cfgOptions.parsedOverrides(), dataPath: data, count: count,
+            try AugmentPreview.write(cfgPath: try cfgFile.required(), overrides: try cfgOptions.parsedOverrides(), dataPath: data, count: count,
                                      directory: out, draw: draw, seed: seed, width: size.width, height: size.height)
             print("\(count) samples written to \(out)")
         }

@@ -9,8 +9,7 @@ struct Benchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time the network's forward pass on one image (after warm-up): median/min/max ms and GFLOP/s.")
 
-    @Option(help: "Darknet .cfg file.")
-    var cfg: String
+    @OptionGroup var cfgFile: CfgFile
 
     @Option(help: "Darknet .weights file (default: deterministic random weights).")
     var weights: String?
@@ -27,8 +26,8 @@ struct Benchmark: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Write {\"median_ms\",\"min_ms\",\"max_ms\",\"gflops\"} to this file.")
-    var json: String?
+    @Flag(help: "Print the result as JSON on stdout (the text line goes to stderr): timings, blas_core, cpu, simd.")
+    var json = false
 
     @Flag(help: "Also print the median time of every layer.")
     var perLayer = false
@@ -46,6 +45,7 @@ struct Benchmark: ParsableCommand {
     var data: String?
 
     func validate() throws {
+        _ = try cfgFile.required()
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
@@ -58,6 +58,7 @@ struct Benchmark: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
+            let cfg = try cfgFile.required()
             let config = try cfgOptions.load(cfg)
             if train {
                 try benchmarkTraining(config)
@@ -66,12 +67,9 @@ struct Benchmark: ParsableCommand {
             if loader {
                 let result = try LoaderBenchmark.run(config: config, cfgPath: cfg, dataPath: data!, images: batch ?? 64,
                                                      runs: runs, width: size.width, height: size.height)
-                print(String(format: "%@ loader, %dx%d, %d images per batch (%@): %.1f images/s on one thread (median of %d)",
-                             cfg, result.width, result.height, result.images, result.mode, result.imagesPerSecond, runs))
-                if let json {
-                    try AtomicFile.write(String(format: "{\"images_per_s\": %.3f, \"width\": %d, \"height\": %d}\n",
-                                                result.imagesPerSecond, result.width, result.height), to: json)
-                }
+                emit(String(format: "%@ loader, %dx%d, %d images per batch (%@): %.1f images/s on one thread (median of %d)",
+                            cfg, result.width, result.height, result.images, result.mode, result.imagesPerSecond, runs),
+                     ["images_per_s": result.imagesPerSecond, "width": result.width, "height": result.height])
                 return
             }
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
@@ -98,25 +96,47 @@ struct Benchmark: ParsableCommand {
             times.sort()
             let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
             let gflops = network.totalBFLOPs / (median / 1000)
-            print(String(format: "%@ %dx%d, %d threads: median %.1f ms, min %.1f ms, max %.1f ms, %.1f GFLOP/s (%.3f BFLOPs)",
-                         cfg, network.width, network.height, Parallel.threads, median, times.first!, times.last!, gflops, network.totalBFLOPs))
+            var lines = [String(format: "%@ %dx%d, %d threads: median %.1f ms, min %.1f ms, max %.1f ms, %.1f GFLOP/s (%.3f BFLOPs)",
+                                cfg, network.width, network.height, Parallel.threads, median, times.first!, times.last!, gflops, network.totalBFLOPs)]
+            var perLayerMs: [Double] = []
             if perLayer {
                 for (i, layer) in network.layers.enumerated() {
                     let t = layerTimes[i].sorted()
                     let m = t[t.count / 2] * 1000
-                    print(String(format: "%4d %-16@ %8.2f ms  %@", i, layer.typeName as NSString, m, layer.tableText))
+                    perLayerMs.append(m)
+                    lines.append(String(format: "%4d %-16@ %8.2f ms  %@", i, layer.typeName as NSString, m, layer.tableText))
                 }
             }
-            if let json {
-                let text = String(format: "{\"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, \"gflops\": %.3f}\n",
-                                  median, times.first!, times.last!, gflops)
-                try AtomicFile.write(text, to: json)
-            }
+            var fields: [String: Any] = ["median_ms": median, "min_ms": times.first!, "max_ms": times.last!, "gflops": gflops,
+                                         "bflops": network.totalBFLOPs, "width": network.width, "height": network.height]
+            if perLayer { fields["layer_ms"] = perLayerMs }
+            emit(lines.joined(separator: "\n"), fields)
+        }
+    }
+
+    /// Prints the result: the text on stdout, or with --json the text on stderr and one JSON object on stdout with the
+    /// run's facts (threads, BLAS kernel, CPU) added.
+    func emit(_ text: String, _ fields: [String: Any]) {
+        guard json else {
+            print(text)
+            return
+        }
+        writeStderr(text + "\n")
+        var all = fields
+        let cpu = CPUFeatures.current
+        all["threads"] = Parallel.threads
+        all["blas_core"] = BLASKernel.state.core
+        all["blas_core_reported"] = BLASKernel.state.reportedCore
+        all["cpu"] = "\(cpu.vendor) family \(cpu.family) model \(cpu.model)"
+        all["simd"] = cpu.simd
+        if let data = try? JSONSerialization.data(withJSONObject: all, options: [.sortedKeys]) {
+            print(String(decoding: data, as: UTF8.self))
         }
     }
 
     /// Training throughput: iterations of forward + backward + SGD on random images with a few random boxes each.
     func benchmarkTraining(_ config: NetworkConfig) throws {
+        let cfg = try cfgFile.required()
         let images = batch ?? config.net.miniBatch
         let network = try Network(config: config, batch: images, width: size.width, height: size.height)
         try network.prepareForTraining()
@@ -143,10 +163,8 @@ struct Benchmark: ParsableCommand {
         }
         times.sort()
         let median = times[times.count / 2]
-        print(String(format: "%@ %dx%d, batch %d, %d threads: %.3f s per iteration (median of %d), %.2f images/s",
-                     cfg, network.width, network.height, images, Parallel.threads, median, runs, Double(images) / median))
-        if let json {
-            try AtomicFile.write(String(format: "{\"median_s\": %.4f, \"images_per_s\": %.3f, \"batch\": %d}\n", median, Double(images) / median, images), to: json)
-        }
+        emit(String(format: "%@ %dx%d, batch %d, %d threads: %.3f s per iteration (median of %d), %.2f images/s",
+                    cfg, network.width, network.height, images, Parallel.threads, median, runs, Double(images) / median),
+             ["median_s": median, "images_per_s": Double(images) / median, "batch": images])
     }
 }

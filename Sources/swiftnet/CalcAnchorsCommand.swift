@@ -25,14 +25,17 @@ struct CalcAnchors: ParsableCommand {
     @Option(parsing: .unconditional, help: "Number of anchors (default: the cfg's num=, else 9).")
     var num: Int?
 
-    @Option(parsing: .unconditional, help: "Network input width in pixels (default: the cfg's).")
-    var width: Int?
+    @OptionGroup var size: SizeOptions
 
-    @Option(parsing: .unconditional, help: "Network input height in pixels (default: the cfg's).")
-    var height: Int?
+    @Argument(help: "Detector .cfg whose anchors are compared (and replaced with --write); or --cfg.")
+    var cfgArgument: String?
 
-    @Option(help: "Detector .cfg whose anchors are compared (and replaced with --write).")
-    var cfg: String?
+    @Option(name: .customLong("cfg"), help: "Detector .cfg whose anchors are compared (and replaced with --write).")
+    var cfgOption: String?
+
+    var cfg: String? { cfgOption ?? cfgArgument }
+    var width: Int? { size.width }
+    var height: Int? { size.height }
 
     @Flag(help: "Rewrite the cfg's anchors, num, mask and head filters in place; other lines stay as they are.")
     var write = false
@@ -48,8 +51,7 @@ struct CalcAnchors: ParsableCommand {
     func validate() throws {
         if let num, !(1...1000).contains(num) { throw ValidationError("--num must be 1…1000") }
         if !(1...1000).contains(restarts) { throw ValidationError("--restarts must be 1…1000") }
-        if let width, width < 1 { throw ValidationError("--width must be positive") }
-        if let height, height < 1 { throw ValidationError("--height must be positive") }
+        if let cfgArgument, let cfgOption, cfgArgument != cfgOption { throw ValidationError("two cfg files: \(cfgArgument) and --cfg \(cfgOption)") }
         if write && cfg == nil { throw ValidationError("--write needs --cfg") }
         if write && !cfgOptions.overrides.isEmpty {
             throw ValidationError("--set changes the cfg for one run only and would not be written; leave it out with --write")

@@ -8,7 +8,7 @@ struct CheckData: ParsableCommand {
         commandName: "check-data",
         abstract: "Validate a dataset before training: unreadable images, label problems, class ids, boxes, duplicates.",
         discussion: """
-        Exits 1 when there are errors (missing label files and empty labels are warnings: background images). A .data \
+        Exits 65 when there are errors (missing label files and empty labels are warnings: background images). A .data \
         file with labels= is a classifier dataset (as darknet's classifier .data files): every image path must contain \
         exactly one class name, and no label files are read.
         """)
@@ -46,7 +46,7 @@ struct CheckData: ParsableCommand {
             let report = classifier ? DataCheck.checkClassification(images: paths, names: dataset.names, resolve: dataset.resolve)
                                     : DataCheck.check(images: paths, classes: classes, resolve: dataset.resolve)
             print(json ? report.json() : report.text(), terminator: json ? "" : "\n")
-            if !report.errors.isEmpty { throw ExitCode.failure }
+            if !report.errors.isEmpty { throw ExitCode(65) }
         }
     }
 }

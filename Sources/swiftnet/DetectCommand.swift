@@ -10,7 +10,7 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detect objects in images (darknet's `detector test`); classifier cfgs print their top classes.")
 
-    @Argument(help: "Images (JPEG or PNG), or .txt files listing one image path per line.")
+    @Argument(help: "Images (JPEG or PNG), or .txt files listing one image path per line; .cfg, .weights, .names and .data files among them are taken as --cfg, --weights, --names and --data.")
     var images: [String] = []
 
     @OptionGroup var model: ModelOptions
@@ -44,7 +44,8 @@ struct Detect: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    func validate() throws {
+    mutating func validate() throws {
+        images = try model.absorb(images)
         if images.isEmpty { throw ValidationError("give at least one image (or a .txt list of images)") }
         if !(0...1).contains(thresh) { throw ValidationError("--thresh must be in [0, 1]") }
         if !(0...1).contains(nms) { throw ValidationError("--nms must be in [0, 1]") }
@@ -59,7 +60,8 @@ struct Detect: ParsableCommand {
                 model.cfg = root + "/" + BundledModel.cfg
                 model.weights = root + "/" + BundledModel.weights
                 model.names = root + "/" + BundledModel.names
-                printError("using the bundled shapes model (\(BundledModel.cfg), \(BundledModel.weights)); pass --cfg/--weights/--names for your own")
+                print("using the bundled demo model, trained on synthetic shapes (circle, square, triangle, cross, ring): it finds only those. "
+                      + "For real objects pass a model: swiftnet detect IMAGE --cfg yolov4.cfg --weights yolov4.weights --names coco.names")
             }
             guard let cfg = model.cfg, let weights = model.weights else {
                 throw SwiftnetError.invalid("detect needs --cfg FILE.cfg and --weights FILE.weights (and --names FILE.names or --data FILE.data for class names), e.g.\n  swiftnet detect image.jpg --cfg yolov4.cfg --weights yolov4.weights --names coco.names")
@@ -186,7 +188,7 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify images with a classifier cfg (darknet's `classifier predict`): top-k classes.")
 
-    @Argument(help: "Images (JPEG or PNG), or .txt files listing one image path per line.")
+    @Argument(help: "Images (JPEG or PNG), or .txt files listing one image path per line; .cfg, .weights, .names and .data files among them are taken as --cfg, --weights, --names and --data.")
     var images: [String] = []
 
     @OptionGroup var model: ModelOptions
@@ -199,7 +201,8 @@ struct Classify: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    func validate() throws {
+    mutating func validate() throws {
+        images = try model.absorb(images)
         if images.isEmpty { throw ValidationError("give at least one image (or a .txt list of images)") }
         if model.cfg == nil || model.weights == nil { throw ValidationError("classify needs --cfg and --weights") }
         if top < 1 { throw ValidationError("--top must be at least 1") }

@@ -7,8 +7,7 @@ struct Layers: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a network's layers like darknet's table, with parameter count and .weights size.")
 
-    @Argument(help: "Darknet .cfg file.")
-    var cfg: String
+    @OptionGroup var cfgFile: CfgFile
 
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
@@ -16,9 +15,11 @@ struct Layers: ParsableCommand {
     @Flag(help: "Emit JSON instead of the table.")
     var json = false
 
+    func validate() throws { _ = try cfgFile.required() }
+
     func run() throws {
         try reportingErrors {
-            let config = try cfgOptions.load(cfg)
+            let config = try cfgOptions.load(try cfgFile.required())
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height, allocate: false)
             if json {
                 print(try layersJSON(network))

@@ -74,6 +74,9 @@ struct Map: ParsableCommand {
     @Option(help: "Detections: COCO results JSON or darknet -out JSON.")
     var detections: String?
 
+    @Argument(help: ".cfg, .weights, .names and .data files, taken as --cfg, --weights, --names and --data (darknet's order works).")
+    var files: [String] = []
+
     @OptionGroup var model: ModelOptions
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
@@ -90,8 +93,8 @@ struct Map: ParsableCommand {
     @Option(help: "category_id values of COCO results read with a darknet list GT: auto (COCO's 91-id table for 80 classes, else the class index, as valid writes them), coco, index.")
     var categoryIds: CategoryIds = .auto
 
-    @Option(help: "Write every number (both protocols, per class) to this JSON file.")
-    var json: String?
+    @Flag(help: "Print every number (both protocols, per class) as JSON on stdout; the text report goes to stderr.")
+    var json = false
 
     @Option(parsing: .unconditional, help: "Benchmark: repeat parsing and evaluation N times and print the median times (COCO files only).")
     var benchmark: Int?
@@ -99,7 +102,9 @@ struct Map: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    func validate() throws {
+    mutating func validate() throws {
+        if let unknown = try model.absorb(files).first { throw ValidationError("unexpected argument '\(unknown)' (model files end in .cfg, .weights, .names or .data)") }
+        files = []
         let files = gt != nil || detections != nil
         if files {
             guard gt != nil, detections != nil else { throw ValidationError("--gt and --detections go together") }
@@ -123,9 +128,6 @@ struct Map: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
-            if let json {
-                try refuseOverwritingInputs([("--json", json)], inputs: [gt, detections, model.cfg, model.weights, model.data, model.names])
-            }
             if let gt, let detections {
                 if let benchmark {
                     let result = try EvalBenchmark.run(groundTruthPath: gt, detectionsPath: detections, runs: benchmark, options: options)
@@ -151,9 +153,9 @@ struct Map: ParsableCommand {
                         throw SwiftnetError.invalid("\(model.cfg!): the demo dataset is a detection set and this network has no [yolo]/[region] heads; give --data")
                     }
                     if heads.classes != DemoDataset.classes { adjustments = heads.overrides(classes: DemoDataset.classes) }
-                    print("no --data: evaluating \(model.cfg!) with \(model.weights!) on the shapes demo dataset's validation list (\(demo.directory)/valid.txt)"
-                          + (adjustments.isEmpty ? "" : "; heads resized from \(heads.classes) to \(DemoDataset.classes) classes"))
-                    fflush(stdout)
+                    let line = "no --data: evaluating \(model.cfg!) with \(model.weights!) on the shapes demo dataset's validation list (\(demo.directory)/valid.txt)"
+                        + (adjustments.isEmpty ? "" : "; heads resized from \(heads.classes) to \(DemoDataset.classes) classes")
+                    if json { printError(line) } else { print(line); fflush(stdout) }
                 }
                 try report(try evaluateNetwork(model: model, adjustments: adjustments))
             }
@@ -225,14 +227,21 @@ struct Map: ParsableCommand {
     }
 
     func report(_ report: EvaluationReport) throws {
-        print(report.text(), terminator: "")
-        if let json { try report.writeJSON(to: json) }
+        if json {
+            writeStderr(report.text())
+            print(report.json(), terminator: "")
+        } else {
+            print(report.text(), terminator: "")
+        }
     }
 }
 
 struct Valid: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write COCO results JSON for the .data file's valid list (darknet's detector valid with eval=coco).")
+
+    @Argument(help: ".cfg, .weights, .names and .data files, taken as --cfg, --weights, --names and --data.")
+    var files: [String] = []
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var size: SizeOptions
@@ -247,7 +256,9 @@ struct Valid: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    func validate() throws {
+    mutating func validate() throws {
+        if let unknown = try model.absorb(files).first { throw ValidationError("unexpected argument '\(unknown)' (model files end in .cfg, .weights, .names or .data)") }
+        files = []
         guard model.data != nil, model.cfg != nil, model.weights != nil else { throw ValidationError("valid needs --data, --cfg and --weights") }
     }
 

@@ -3,17 +3,21 @@ import Foundation
 import SwiftnetFormat
 import SwiftnetLayers
 
-/// `--width/--height` overrides of the cfg's input size, accepted by every command that builds a network.
+/// `--width/--height` overrides of the cfg's input size, accepted by every command that builds a network; one of
+/// them alone means a square input.
 struct SizeOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Network input width (overrides the cfg).")
-    var width: Int?
+    @Option(name: .customLong("width"), parsing: .unconditional, help: "Network input width (overrides the cfg; alone, it also sets the height).")
+    var widthOption: Int?
 
-    @Option(parsing: .unconditional, help: "Network input height (overrides the cfg).")
-    var height: Int?
+    @Option(name: .customLong("height"), parsing: .unconditional, help: "Network input height (overrides the cfg; alone, it also sets the width).")
+    var heightOption: Int?
+
+    var width: Int? { widthOption ?? heightOption }
+    var height: Int? { heightOption ?? widthOption }
 
     func validate() throws {
-        if let width, width <= 0 { throw ValidationError("--width must be positive") }
-        if let height, height <= 0 { throw ValidationError("--height must be positive") }
+        if let widthOption, widthOption <= 0 { throw ValidationError("--width must be positive") }
+        if let heightOption, heightOption <= 0 { throw ValidationError("--height must be positive") }
     }
 }
 
@@ -63,6 +67,27 @@ struct ModelOptions: ParsableArguments {
         if names != nil && data != nil { throw ValidationError("give --names or --data, not both") }
     }
 
+    /// Takes model files given as positional arguments, recognised by their extension (`.cfg`, `.weights`,
+    /// `.names`, `.data`, in any order, as in darknet's `detector test obj.data yolov4.cfg yolov4.weights`), and
+    /// returns the other arguments. A file given both ways is an error.
+    mutating func absorb(_ arguments: [String]) throws -> [String] {
+        var rest: [String] = []
+        for argument in arguments {
+            let lower = argument.lowercased()
+            func take(_ slot: inout String?, _ option: String) throws {
+                if let slot, slot != argument { throw ValidationError("two \(option) files: \(slot) and \(argument)") }
+                slot = argument
+            }
+            if lower.hasSuffix(".cfg") { try take(&cfg, "--cfg") }
+            else if lower.hasSuffix(".weights") { try take(&weights, "--weights") }
+            else if lower.hasSuffix(".names") { try take(&names, "--names") }
+            else if lower.hasSuffix(".data") { try take(&data, "--data") }
+            else { rest.append(argument) }
+        }
+        if names != nil && data != nil { throw ValidationError("give --names or --data, not both") }
+        return rest
+    }
+
     /// Class names from --names or --data, or nil when neither is given.
     func classNames() throws -> [String]? {
         if let names { return try NamesFile.read(names) }
@@ -72,5 +97,26 @@ struct ModelOptions: ParsableArguments {
             throw SwiftnetError.data(path: data, line: nil, message: "no names= entry")
         }
         return nil
+    }
+}
+
+/// The cfg of a command that reads one, given positionally or as `--cfg` (both the same file is fine).
+struct CfgFile: ParsableArguments {
+    @Argument(help: "Darknet .cfg file (or --cfg).")
+    var positional: String?
+
+    @Option(name: .customLong("cfg"), help: "Darknet .cfg file.")
+    var option: String?
+
+    func validate() throws {
+        if let positional, let option, positional != option { throw ValidationError("two cfg files: \(positional) and --cfg \(option)") }
+    }
+
+    var path: String? { option ?? positional }
+
+    /// The cfg, or a usage error when there is none.
+    func required() throws -> String {
+        guard let path else { throw ValidationError("give a .cfg file (positionally or as --cfg)") }
+        return path
     }
 }

@@ -8,17 +8,22 @@ struct Partial: ParsableCommand {
         abstract: "Keep the first N layers' weights (darknet's partial), e.g. a backbone for fine-tuning; seen is reset to 0.",
         discussion: "Example: swiftnet partial yolov4-tiny.cfg yolov4-tiny.weights yolov4-tiny.conv.29 29")
 
-    @Argument(help: "Darknet .cfg file the weights belong to.")
-    var cfg: String
+    @Argument(help: ArgumentHelp("The cfg the weights belong to (or --cfg), the input .weights, the output .weights and N, the number of leading layers to keep (layers 0…N−1).", valueName: "CFG WEIGHTS OUT N"))
+    var arguments: [String] = []
 
-    @Argument(help: "Input .weights file.")
-    var weights: String
+    @Option(name: .customLong("cfg"), help: "Darknet .cfg file the weights belong to (instead of the first argument).")
+    var cfgOption: String?
 
-    @Argument(help: "Output .weights file.")
-    var out: String
-
-    @Argument(help: "Number of leading layers to keep (layers 0…N−1).")
-    var layers: Int
+    /// CFG, WEIGHTS, OUT and N from the arguments.
+    func parts() throws -> (cfg: String, weights: String, out: String, layers: Int) {
+        let expected = cfgOption == nil ? 4 : 3
+        guard arguments.count == expected else {
+            throw ValidationError(cfgOption == nil ? "expected CFG WEIGHTS OUT N, got \(arguments.count) arguments" : "with --cfg, expected WEIGHTS OUT N, got \(arguments.count) arguments")
+        }
+        guard let layers = Int(arguments[expected - 1]) else { throw ValidationError("N must be a number of layers, got '\(arguments[expected - 1])'") }
+        let files = cfgOption.map { [$0] + arguments } ?? arguments
+        return (files[0], files[1], files[2], layers)
+    }
 
     @Flag(help: "Accept an input file that ends at a layer boundary before the last layer.")
     var partial = false
@@ -27,11 +32,12 @@ struct Partial: ParsableCommand {
     @OptionGroup var cfgOptions: CfgOptions
 
     func validate() throws {
-        if layers < 1 { throw ValidationError("N must be at least 1") }
+        if try parts().layers < 1 { throw ValidationError("N must be at least 1") }
     }
 
     func run() throws {
         try reportingErrors {
+            let (cfg, weights, out, layers) = try parts()
             try refuseOverwritingInputs([("output", out)], inputs: [cfg, weights])
             let network = try Network(config: try cfgOptions.load(cfg), batch: 1, width: size.width, height: size.height,
                                       allocate: false)

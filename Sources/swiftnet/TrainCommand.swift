@@ -16,8 +16,7 @@ struct Train: ParsableCommand {
         saves NAME_last.weights and stops with status 130/143/129; a second one stops at once without saving.
         """)
 
-    @Argument(help: "Darknet .cfg file of the network to train.")
-    var cfg: String
+    @OptionGroup var cfgFile: CfgFile
 
     @Option(help: "Darknet .data file (classes, train, valid, names, backup). Without it: the built-in shapes demo dataset.")
     var data: String?
@@ -53,6 +52,7 @@ struct Train: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
+        _ = try cfgFile.required()
         if let maxBatches, maxBatches < 1 { throw ValidationError("--max-batches must be at least 1") }
         if let mapInterval, mapInterval < 1 { throw ValidationError("--map-interval must be at least 1") }
     }
@@ -60,6 +60,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
+            let cfg = try cfgFile.required()
             let userOverrides = try cfgOptions.parsedOverrides()
             let parsed = try cfgOptions.load(cfg)   // unused-key warnings (errors with --strict) before any compute
             var options = TrainOptions(cfgPath: cfg, dataPath: data ?? "")

@@ -21,6 +21,23 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(io.stderr.hasPrefix("error: \(dir)/missing/folder/s.jpg: cannot write"), io.stderr)
     }
 
+    /// Every command that reads a cfg takes it positionally or as --cfg; --width or --height alone is a square input.
+    func testCfgEitherWayAndSquareSizes() throws {
+        let cfg = try SharedData.path("cfg/yolov4-tiny.cfg")
+        for arguments in [["layers", cfg], ["layers", "--cfg", cfg], ["layers", cfg, "--cfg", cfg]] {
+            let r = try CLI.run(arguments + ["--height", "320", "--json"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual((object["layers"] as? [[String: Any]])?.first?["input"] as? [Int], [320, 320, 3])
+        }
+        let two = try CLI.run(["layers", cfg, "--cfg", "other.cfg"])
+        XCTAssertEqual(two.status, 64)
+        XCTAssertTrue(two.stderr.contains("two cfg files"), two.stderr)
+        let none = try CLI.run(["layers"])
+        XCTAssertEqual(none.status, 64)
+        XCTAssertTrue(none.stderr.contains("give a .cfg file (positionally or as --cfg)"), none.stderr)
+    }
+
     func testVersionNamesTheBLASKernel() throws {
         let r = try CLI.run(["--version"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -120,24 +137,48 @@ final class CommandTests: XCTestCase {
 
     func testBenchmarkJSON() throws {
         let cfg = try SharedData.path("models/yolov3-tiny-coco/yolov3-tiny.cfg")
-        let out = try SharedData.temporaryDirectory() + "/bench.json"
-        let r = try CLI.run(["benchmark", "--cfg", cfg, "--width", "128", "--height", "128", "--runs", "2", "--warmup", "1", "--json", out])
+        // The cfg positionally and --width alone (a square input); --json prints JSON on stdout, the text on stderr.
+        let r = try CLI.run(["benchmark", cfg, "--width", "128", "--runs", "2", "--warmup", "1", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Double])
-        XCTAssertEqual(Set(object.keys), ["median_ms", "min_ms", "max_ms", "gflops"])
-        XCTAssertGreaterThan(object["gflops"] ?? 0, 0)
-        XCTAssertLessThanOrEqual(object["min_ms"] ?? 1, object["median_ms"] ?? 0)
+        XCTAssertTrue(r.stderr.contains(" 128x128, "), r.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(Set(object.keys), ["median_ms", "min_ms", "max_ms", "gflops", "bflops", "width", "height", "threads",
+                                          "blas_core", "blas_core_reported", "cpu", "simd"])
+        XCTAssertEqual(object["width"] as? Int, 128)
+        XCTAssertEqual(object["height"] as? Int, 128)
+        XCTAssertGreaterThan(object["gflops"] as? Double ?? 0, 0)
+        XCTAssertLessThanOrEqual(object["min_ms"] as? Double ?? 1, object["median_ms"] as? Double ?? 0)
+        XCTAssertFalse((object["blas_core"] as? String ?? "").isEmpty)
+        XCTAssertTrue(["AVX-512", "AVX2", "AVX", "SSE"].contains(object["simd"] as? String ?? ""))
     }
 }
 
 /// The bundled model (trained by swiftnet on its shapes dataset) finds the shapes of the bundled sample.
 final class BundledModelTests: XCTestCase {
+    /// darknet's argument order works: `detect obj.data yolov3-tiny.cfg yolov3-tiny.weights dog.jpg`, files told apart by
+    /// their extension; the same file given twice two ways is fine, two different cfgs are not.
+    func testModelFilesAsPositionalArguments() throws {
+        let model = try SharedData.path("models/yolov3-tiny-coco")
+        let image = try SharedData.path("images/dog.jpg")
+        let dir = try SharedData.temporaryDirectory()
+        try "classes=80\nnames=\(model)/coco.names\n".write(toFile: dir + "/coco.data", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["detect", dir + "/coco.data", model + "/yolov3-tiny.cfg", model + "/yolov3-tiny.weights", image])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("\ndog: 81%\n"), r.stdout)
+        let twice = try CLI.run(["detect", model + "/yolov3-tiny.cfg", "--cfg", dir + "/other.cfg", image])
+        XCTAssertEqual(twice.status, 64)
+        XCTAssertTrue(twice.stderr.contains("two --cfg files"), twice.stderr)
+    }
+
     func testDetectWithoutModelOptionsUsesTheBundledModel() throws {
         let root = SharedData.projectRoot.path
         let out = try SharedData.temporaryDirectory()
         let r = try CLI.run(["detect", root + "/data/sample.jpg", "--ext-output", "--out", out + "/r.json", "--output-dir", out], directory: out)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.contains("using the bundled shapes model"), r.stderr)
+        // The first stdout line says which model this is and how to pass a real one.
+        let first = try XCTUnwrap(r.stdout.split(separator: "\n").first)
+        XCTAssertTrue(first.hasPrefix("using the bundled demo model, trained on synthetic shapes"), String(first))
+        XCTAssertTrue(first.contains("--cfg yolov4.cfg --weights yolov4.weights --names coco.names"), String(first))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/sample.jpg"))
         let labels = try String(contentsOfFile: root + "/data/sample.txt", encoding: .utf8).split(separator: "\n").map { line in
             line.split(separator: " ").map { Double($0)! }

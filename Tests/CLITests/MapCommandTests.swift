@@ -34,12 +34,17 @@ final class MapCommandTests: XCTestCase {
     func testMapFindsDarknetsOwnDetections() throws {
         let (dir, model, truths) = try makeDataset()
         XCTAssertEqual(truths, 11)
-        let r = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights",
-                             "--json", dir + "/report.json"])
+        let text = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        // --json: the JSON on stdout, the same text report on stderr.
+        let r = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("unique_truth_count = 11"), r.stdout)
-        XCTAssertTrue(r.stdout.contains(" for conf_thresh = 0.25, TP = 11, FP = 0, FN = 0, average IoU = "), r.stdout)
-        XCTAssertTrue(r.stdout.contains("class_id = 16, name = dog, ap = 100.00%"), r.stdout)
+        XCTAssertTrue(r.stderr.contains(text.stdout), r.stderr)
+        try r.stdout.write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
+        XCTAssertTrue(text.stdout.contains("unique_truth_count = 11"), text.stdout)
+        let r2 = text
+        XCTAssertTrue(r2.stdout.contains(" for conf_thresh = 0.25, TP = 11, FP = 0, FN = 0, average IoU = "), r2.stdout)
+        XCTAssertTrue(r2.stdout.contains("class_id = 16, name = dog, ap = 100.00%"), r2.stdout)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any])
         let darknet = try XCTUnwrap(report["darknet"] as? [String: Any])
         // Every labelled class is found with AP 1; mAP averages over all 80 classes.

@@ -40,13 +40,14 @@ final class PartialCommandTests: XCTestCase {
         XCTAssertFalse(atCfgSize.crashed)
         XCTAssertTrue(atCfgSize.stderr.contains("c16.weights"), atCfgSize.stderr)
 
-        for args in [["--width", "16", "--height", "16"], ["--set", "net.width=16", "--set", "net.height=16"]] {
+        for args in [["--width", "16", "--height", "16"], ["--width", "16"], ["--set", "net.width=16", "--set", "net.height=16"]] {
             let r = try CLI.run(["partial", dir + "/c.cfg", dir + "/c16.weights", dir + "/out.weights", "2"] + args)
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir + "/out.weights")[.size] as? Int, 20 + 4 * floats16)
             try FileManager.default.removeItem(atPath: dir + "/out.weights")
         }
-        let one = try CLI.run(["partial", dir + "/c.cfg", dir + "/c16.weights", dir + "/out.weights", "1", "--width", "16", "--height", "16"])
+        // The cfg as --cfg: then WEIGHTS OUT N are the arguments.
+        let one = try CLI.run(["partial", "--cfg", dir + "/c.cfg", dir + "/c16.weights", dir + "/out.weights", "1", "--width", "16", "--height", "16"])
         XCTAssertEqual(one.status, 0, one.stderr)
         XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: dir + "/out.weights")[.size] as? Int, 20 + 4 * (4 + 4 * 27))
     }

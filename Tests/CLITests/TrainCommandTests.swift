@@ -249,7 +249,8 @@ final class TrainCommandTests: XCTestCase {
     /// `poly` decays to 0 at the run's end even when `--max-batches` goes past the cfg's max_batches.
     func testPolyScheduleEndsAtTheEffectiveMaxBatches() throws {
         let dir = try dataset()
-        let r = try CLI.run(["train", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "6",
+        // The cfg as --cfg works as well as positionally.
+        let r = try CLI.run(["train", "--cfg", dir + "/tiny.cfg", "--data", dir + "/shapes/shapes.data", "--max-batches", "6",
                              "--set", "net.max_batches=5", "--set", "net.burn_in=0", "--set", "net.policy=poly", "--set", "net.power=0.5"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let rates = r.stdout.split(separator: "\n").compactMap { line -> Double? in
@@ -496,7 +497,7 @@ final class TrainCommandTests: XCTestCase {
         _ = images
 
         let r = try CLI.run(["check-data", "--data", root + "shapes.data", "--train-only"])
-        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertEqual(r.status, 65, r.stdout + r.stderr)
         let expected = [
             "error: \(imagePaths[0]): not a JPEG or PNG image",
             "error: \(labelPath(imagePaths[1])):1: class 9 is out of range 0..<5",
