@@ -69,12 +69,12 @@ public struct NetworkConfig: Sendable {
             throw SwiftnetError.cfg(path: path, line: first.line, message: "first section must be [net] or [network], got [\(first.name)]")
         }
         var netReader = OptionReader(path: path, section: first)
-        net = try NetConfig.parse(&netReader)
+        net = try Self.withTypoHints(&netReader) { try NetConfig.parse(&$0) }
         report(netReader)
         for (offset, section) in document.sections.dropFirst().enumerated() {
             var r = OptionReader(path: path, section: section)
-            let config = try Self.parseLayer(&r, index: offset)
-            let common = try CommonLayerOptions.parse(&r)
+            let config = try Self.withTypoHints(&r) { try Self.parseLayer(&$0, index: offset) }
+            let common = try Self.withTypoHints(&r) { try CommonLayerOptions.parse(&$0) }
             layers.append(LayerSpec(index: offset, line: section.line, sectionName: section.name, config: config, common: common))
             report(r)
         }
@@ -83,10 +83,29 @@ public struct NetworkConfig: Sendable {
         }
     }
 
+    /// Runs a section's parser; an error it throws gets the section's misspelt keys added (`widht=` is why width is
+    /// missing).
+    static func withTypoHints<T>(_ reader: inout OptionReader, _ body: (inout OptionReader) throws -> T) throws -> T {
+        do {
+            return try body(&reader)
+        } catch SwiftnetError.cfg(let path, let line, let message) {
+            let typos = reader.unused().compactMap { option -> String? in
+                guard let known = reader.suggestion(for: option.key), known != option.key else { return nil }
+                return "line \(option.line): '\(option.key)' — did you mean '\(known)'?"
+            }
+            throw SwiftnetError.cfg(path: path, line: line, message: typos.isEmpty ? message : message + " (" + typos.joined(separator: "; ") + ")")
+        }
+    }
+
     private mutating func report(_ reader: OptionReader) {
         for option in reader.unused() {
-            diagnostics.append(Diagnostic(path: path, line: option.line,
-                                          message: "unused key '\(option.key)' in [\(reader.section.name)]"))
+            var message = "unused key '\(option.key)' in [\(reader.section.name)]"
+            if let known = reader.suggestion(for: option.key), known != option.key {
+                message += " (did you mean '\(known)'?)"
+            } else if reader.known.contains(option.key) {
+                message += " (it appears earlier in this section; darknet uses the first)"
+            }
+            diagnostics.append(Diagnostic(path: path, line: option.line, message: message))
         }
     }
 

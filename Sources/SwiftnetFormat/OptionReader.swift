@@ -4,6 +4,8 @@ public struct OptionReader {
     public let path: String
     public let section: CfgSection
     private var used: Set<Int> = []
+    /// Every key the parser looked up, present or not: the keys this section knows.
+    public private(set) var known: Set<String> = []
 
     public init(path: String, section: CfgSection) {
         self.path = path
@@ -12,6 +14,7 @@ public struct OptionReader {
 
     /// The first option with this key, marked as used. Later duplicates stay unused (and get reported).
     public mutating func option(_ key: String) -> CfgOption? {
+        known.insert(key)
         guard let index = section.options.firstIndex(where: { $0.key == key }) else { return nil }
         used.insert(index)
         return section.options[index]
@@ -83,6 +86,12 @@ public struct OptionReader {
         }
     }
 
+    /// The known key closest to `key` (a typo such as `activaton`), if one is within two edits.
+    public func suggestion(for key: String) -> String? {
+        let candidates = known.map { ($0, editDistance(key.lowercased(), $0.lowercased())) }.filter { $0.1 <= min(2, max(1, key.count / 3)) }
+        return candidates.min { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }?.0
+    }
+
     /// Options that were never looked up, in file order.
     public func unused() -> [CfgOption] {
         section.options.indices.filter { !used.contains($0) }.map { section.options[$0] }
@@ -133,4 +142,23 @@ public struct OptionReader {
         guard end > text.startIndex else { return nil }
         return (text[..<end], text[end...])
     }
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions; a swap of neighbours counts as one edit).
+func editDistance(_ a: String, _ b: String) -> Int {
+    let x = Array(a), y = Array(b)
+    if x.isEmpty { return y.count }
+    if y.isEmpty { return x.count }
+    var previous2 = [Int](repeating: 0, count: y.count + 1)
+    var previous = Array(0...y.count)
+    for i in 1...x.count {
+        var current = [i] + [Int](repeating: 0, count: y.count)
+        for j in 1...y.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1))
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { current[j] = min(current[j], previous2[j - 2] + 1) }
+        }
+        previous2 = previous
+        previous = current
+    }
+    return previous[y.count]
 }

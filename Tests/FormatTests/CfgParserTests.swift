@@ -22,7 +22,7 @@ final class CfgLexingTests: XCTestCase {
         let c = try parse(net + "[convolutional]\nfilters=8\nfilters=16\nactivation=leaky\n")
         guard case .convolutional(let conv) = c.layers[0].config else { return XCTFail() }
         XCTAssertEqual(conv.filters, 8)
-        XCTAssertEqual(c.diagnostics, [Diagnostic(path: "t.cfg", line: 7, message: "unused key 'filters' in [convolutional]")])
+        XCTAssertEqual(c.diagnostics, [Diagnostic(path: "t.cfg", line: 7, message: "unused key 'filters' in [convolutional] (it appears earlier in this section; darknet uses the first)")])
     }
 
     func testConvolutionDefaultsFollowDarknet() throws {
@@ -96,6 +96,19 @@ final class CfgLexingTests: XCTestCase {
         XCTAssertEqual(y.anchors, [1, 2, 3, 4, 5, 6])
         XCTAssertEqual(y.jitter, 0.3)
         XCTAssertEqual(c.diagnostics, [])
+    }
+
+    /// A misspelt key is named with the key the section knows, as a warning or inside the error it causes.
+    func testTyposGetADidYouMean() throws {
+        let c = try parse(net + "[conv]\nactivaton=leaky\nbatch_normalise=1\nfilters=4\nstrange_key=1\n")
+        XCTAssertEqual(c.diagnostics.map(\.message), [
+            "unused key 'activaton' in [conv] (did you mean 'activation'?)",
+            "unused key 'batch_normalise' in [conv] (did you mean 'batch_normalize'?)",
+            "unused key 'strange_key' in [conv]",
+        ])
+        XCTAssertThrowsError(try parse("[net]\nwidht=32\nheight=32\nchannels=3\n[conv]\n")) { error in
+            XCTAssertTrue("\(error)".contains("(line 2: 'widht' — did you mean 'width'?)"), "\(error)")
+        }
     }
 
     func testNetDefaults() throws {
