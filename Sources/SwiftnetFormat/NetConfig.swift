@@ -47,7 +47,8 @@ public struct NetConfig: Sendable {
     public var letterBox = false
     public var labelSmoothEps: Float = 0
     public var resizeStep = 32
-    public var maxChartLoss: Float = 20
+    /// The chart's loss axis (`max_chart_loss`); nil: scaled to the losses.
+    public var maxChartLoss: Float?
     public var timeSteps = 1
 
     /// The section header's line.
@@ -129,7 +130,7 @@ public struct NetConfig: Sendable {
         n.letterBox = try r.bool("letter_box")
         n.labelSmoothEps = try r.float("label_smooth_eps", default: 0)
         n.resizeStep = try r.int("resize_step", default: 32)
-        n.maxChartLoss = try r.float("max_chart_loss", default: 20)
+        n.maxChartLoss = try r.float("max_chart_loss")
         n.timeSteps = try r.int("time_steps", default: 1)
         if n.timeSteps != 1, let option = r.option("time_steps") {
             throw r.error(option, "time_steps other than 1 (recurrent networks) is not supported")

@@ -5,13 +5,25 @@ import SwiftnetData
 /// values, axes with iteration and loss labels, and a footer line.
 public struct TrainingChart {
     public var maxIterations: Int
-    public var maxLoss: Float
+    /// The loss axis's top: the cfg's `max_chart_loss`, or nil to fit the losses (a round number above the largest).
+    public var fixedMaxLoss: Float?
     public private(set) var losses: [(iteration: Int, loss: Float)] = []
     public private(set) var maps: [(iteration: Int, map: Float)] = []
 
-    public init(maxIterations: Int, maxLoss: Float) {
+    public init(maxIterations: Int, maxLoss: Float?) {
         self.maxIterations = max(1, maxIterations)
-        self.maxLoss = maxLoss > 0 ? maxLoss : 20
+        fixedMaxLoss = maxLoss.flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// The loss axis's top: fixed, or 1, 2 or 5 × 10ⁿ just above the largest average loss (20 before any).
+    public var maxLoss: Float {
+        if let fixedMaxLoss { return fixedMaxLoss }
+        guard let largest = losses.map(\.loss).filter({ $0.isFinite }).max(), largest > 0 else { return 20 }
+        var decade = Float(pow(10, floor(log10(Double(largest)))))
+        while true {
+            for step: Float in [1, 2, 5] where step * decade >= largest { return step * decade }
+            decade *= 10
+        }
     }
 
     public mutating func add(iteration: Int, averageLoss: Float) { losses.append((iteration, averageLoss)) }
@@ -20,6 +32,7 @@ public struct TrainingChart {
     /// Renders the chart (1000×1000 with a 60-pixel margin).
     public func render(footer: String) -> RGBImage {
         let size = 1000, margin = 60
+        let maxLoss = self.maxLoss
         var image = RGBImage(width: size, height: size, pixels: [UInt8](repeating: 255, count: size * size * 3))
         let plot = size - 2 * margin
         func px(_ iteration: Int) -> Int { margin + Int(Double(iteration) / Double(maxIterations) * Double(plot)) }

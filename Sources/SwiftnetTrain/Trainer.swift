@@ -241,6 +241,17 @@ public final class Trainer {
         return path
     }
 
+    /// Problems with the run's settings that do not stop it (printed as warnings before it starts).
+    public var warnings: [String] {
+        let net = config.net
+        guard net.burnIn > 0, maxBatches <= net.burnIn else { return [] }
+        let finalRate = Double(net.learningRate) * pow(Double(maxBatches) / Double(net.burnIn), Double(net.power))
+        return ["max_batches \(maxBatches) ends inside burn_in=\(net.burnIn): the learning rate only ramps up, to "
+                + String(format: "%.3g", finalRate) + " (" + String(format: "%.2g", 100 * finalRate / Double(max(net.learningRate, 1e-30)))
+                + "% of learning_rate=\(net.learningRate)) at the last iteration, so the network will learn little; "
+                + "train past burn_in (--max-batches) or shorten it (--set net.burn_in=N)"]
+    }
+
     /// The first lines of a run: network, data, and where in the schedule training starts.
     public func describeStart() -> [String] {
         var lines = [

@@ -42,6 +42,10 @@ struct Dataset: ParsableCommand {
             if count < 1 || count > ShapesDataset.maxCount { throw ValidationError("--count must be 1…\(ShapesDataset.maxCount)") }
             if size < 32 || size > 8192 { throw ValidationError("--size must be 32…8192") }
             if !(validFraction >= 0 && validFraction < 1) { throw ValidationError("--valid-fraction must be in [0, 1)") }
+            let valid = Int((Double(count) * validFraction).rounded())
+            if count - valid < 1 {
+                throw ValidationError("--count \(count) with --valid-fraction \(validFraction) puts all \(count) images in valid.txt and none in train.txt; raise --count or lower --valid-fraction")
+            }
             if out.isEmpty { throw ValidationError("--out must not be empty") }
             if !(1...ShapesDataset.classNames.count).contains(classes) { throw ValidationError("--classes must be 1…\(ShapesDataset.classNames.count)") }
         }

@@ -83,6 +83,8 @@ struct Train: ParsableCommand {
             options.height = size.height
             let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
             for line in trainer.describeStart() { print(line) }
+            fflush(stdout)
+            for warning in trainer.warnings { printError("warning: " + warning) }
             let interrupt = InterruptFlag()
             let summary: TrainSummary
             do {

@@ -38,6 +38,14 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("give a .cfg file (positionally or as --cfg)"), none.stderr)
     }
 
+    func testShapesDatasetRefusesAnEmptyTrainingList() throws {
+        let dir = try SharedData.temporaryDirectory()
+        let r = try CLI.run(["dataset", "shapes", "--out", dir + "/s", "--count", "3", "--valid-fraction", "0.9"])
+        XCTAssertEqual(r.status, 64)
+        XCTAssertTrue(r.stderr.contains("puts all 3 images in valid.txt and none in train.txt"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/s"))
+    }
+
     func testVersionNamesTheBLASKernel() throws {
         let r = try CLI.run(["--version"])
         XCTAssertEqual(r.status, 0, r.stderr)

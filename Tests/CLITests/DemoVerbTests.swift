@@ -30,6 +30,8 @@ final class DemoVerbTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("no --data: training on the shapes demo detection dataset (5 classes"), lines[1])
         XCTAssertTrue(first.stdout.contains("checkpoints in backup/"), first.stdout)
         XCTAssertFalse(first.stdout.contains("heads resized"), "shapes.cfg already has 5 classes")
+        // 20 iterations end inside shapes.cfg's burn_in=200: said before training starts.
+        XCTAssertTrue(first.stderr.contains("warning: max_batches 20 ends inside burn_in=200: the learning rate only ramps up"), first.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/backup/shapes_final.weights"))
         // The cache folder is private to the user.
         let permissions = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: cache + "/swiftnet")[.posixPermissions] as? Int)
