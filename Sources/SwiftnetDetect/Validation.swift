@@ -10,13 +10,11 @@ import SwiftnetLayers
 public struct ValidationRun {
     public let detector: Detector
     public let groundTruth: GroundTruth
-    /// Resolves the list's (relative) image paths.
-    public let resolve: (String) -> String
 
-    public init(network: Network, groundTruth: GroundTruth, resolve: @escaping (String) -> String) throws {
+    /// Image paths are opened as listed (relative ones from the working directory, as darknet does).
+    public init(network: Network, groundTruth: GroundTruth) throws {
         detector = try Detector(network: network, letterbox: network.config.net.letterBox)
         self.groundTruth = groundTruth
-        self.resolve = resolve
         let classes = detector.classes
         guard groundTruth.categories.count == classes else {
             throw SwiftnetError.invalid("the names file has \(groundTruth.categories.count) classes but the network's last detection layer has classes=\(classes)")
@@ -30,9 +28,8 @@ public struct ValidationRun {
         let images = groundTruth.images
         let channels = detector.network.channels
         let detector = self.detector
-        let resolve = self.resolve
         let prefetch = Prefetcher(count: images.count) { k -> (Image, Image) in
-            let image = try ImageIO.load(resolve(images[k].path), channels: channels)
+            let image = try ImageIO.load(images[k].path, channels: channels)
             return (image, detector.preprocess(image))
         }
         var k = 0

@@ -1,5 +1,6 @@
 import Foundation
 import SwiftnetCore
+import SwiftnetFormat
 
 /// Image ids and pixel sizes known from elsewhere, looked up by file name (last path component).
 ///
@@ -28,8 +29,8 @@ public struct DarknetListOptions: Sendable {
     /// Images whose size stays unknown make the COCO protocol unavailable; the darknet protocol
     /// never needs sizes.
     public var readImageHeaders = true
-    /// Directory that relative list entries are resolved against, like darknet's working
-    /// directory; nil means the current directory.
+    /// The working directory that relative paths (the `.data` file's entries, list entries, label files) are
+    /// read from, as darknet reads them from its own; nil means the process's working directory.
     public var baseDirectory: String?
 
     /// Creates options; see the properties for the meaning of each.
@@ -44,7 +45,7 @@ public struct DarknetListOptions: Sendable {
 
 extension GroundTruth {
     /// Loads ground truth the way `darknet detector map` does: the image list, and for each image
-    /// the label file given by ``PathRules/labelPath(forImage:)``.
+    /// the label file given by `DarknetDataset.labelPath(forImage:)`.
     ///
     /// Image ids come from the catalog when it knows the file name, otherwise from an all-digit
     /// file stem (darknet `valid`'s COCO convention); if that leaves an image without an id or two
@@ -60,19 +61,19 @@ extension GroundTruth {
     ///   ``EvalError/unreadableFile(path:reason:)`` for an unreadable list.
     public static func loadDarknetList(listPath: String, names: [String],
                                        options: DarknetListOptions = DarknetListOptions()) throws -> GroundTruth {
-        let paths = try DarknetTextFiles.readImageList(path: options.resolve(listPath))
-        return try loadDarknetImages(paths, names: names, options: options)
+        let list = try ImageList(contentsOf: options.resolve(listPath))
+        return try loadDarknetImages(list.paths, names: names, options: options)
     }
 
     /// Loads the `valid` list and `names` named by a darknet `.data` file (paths inside it are
     /// resolved against ``DarknetListOptions/baseDirectory``, like darknet's working directory).
     public static func loadDarknetData(path dataPath: String,
                                        options: DarknetListOptions = DarknetListOptions()) throws -> GroundTruth {
-        let data = try DarknetTextFiles.readDataFile(path: options.resolve(dataPath))
-        guard let valid = data["valid"] else {
-            throw EvalError.invalidTextFile(path: dataPath, line: 0, reason: "no 'valid' entry")
+        let data = try DarknetDataset(contentsOf: options.resolve(dataPath)).file
+        guard let valid = data.string("valid") else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "no valid= entry (the list of validation images)")
         }
-        let names = try DarknetTextFiles.readNames(path: options.resolve(data["names"] ?? "data/names.list"))
+        let names = try NamesFile.read(options.resolve(data.string("names") ?? "data/names.list"))
         return try loadDarknetList(listPath: valid, names: names, options: options)
     }
 
@@ -100,7 +101,7 @@ extension GroundTruth {
             images.append(EvalImage(id: 0, path: path, size: size))
 
             var list: [GroundTruthObject] = []
-            if let labelPath = PathRules.labelPath(forImage: path) {
+            if let labelPath = DarknetDataset.labelPath(forImage: path) {
                 if let labels = try YOLOLabels.read(path: options.resolve(labelPath), classCount: names.count) {
                     for label in labels {
                         let pixel = size.map { pixelBox(label.box, $0) }

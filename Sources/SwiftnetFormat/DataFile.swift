@@ -4,11 +4,14 @@ import Foundation
 public struct DataFile: Sendable {
     public var path: String
     public var entries: [String: (value: String, line: Int)]
+    /// Each value as written, before darknet's lexing removed its spaces (spaces around it trimmed).
+    public var rawValues: [String: String]
 
     public init(contentsOf path: String) throws {
         let text = try readTextFile(path)
         self.path = path
         entries = [:]
+        rawValues = [:]
         var lineNumber = 0
         for raw in textLines(text) {
             lineNumber += 1
@@ -21,7 +24,12 @@ public struct DataFile: Sendable {
             guard line.index(after: eq) != line.endIndex else {
                 throw SwiftnetError.data(path: path, line: lineNumber, message: "\(key)= has no value")
             }
-            if entries[key] == nil { entries[key] = (String(line[line.index(after: eq)...]), lineNumber) }
+            if entries[key] == nil {
+                entries[key] = (String(line[line.index(after: eq)...]), lineNumber)
+                if let rawEq = raw.firstIndex(of: "=") {
+                    rawValues[key] = raw[raw.index(after: rawEq)...].trimmingCharacters(in: .whitespaces)
+                }
+            }
         }
     }
 
@@ -42,14 +50,6 @@ public struct DataFile: Sendable {
             throw SwiftnetError.data(path: path, line: entries["classes"]?.line, message: "classes=\(n): must be 1…1000000")
         }
         return n
-    }
-
-    /// darknet resolves paths in `.data` files against the working directory; when such a path does not exist but
-    /// one relative to the `.data` file's own folder does, that one is used.
-    public func resolve(_ value: String) -> String {
-        if value.hasPrefix("/") || FileManager.default.fileExists(atPath: value) { return value }
-        let sibling = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(value).path
-        return FileManager.default.fileExists(atPath: sibling) ? sibling : value
     }
 }
 

@@ -38,7 +38,7 @@ public final class ClassificationLoader: PrefetchingLoader {
             let path = dataset.trainPaths[rng.randomIndex(below: dataset.trainPaths.count)]
             paths[drawn % count].append(path)
             drawn += 1
-            return (try ImageIO.readRGB(dataset.resolve(path)), try ClassifierAugment.label(forPath: path, names: dataset.names))
+            return (try ImageIO.readRGB(path), try ClassifierAugment.label(forPath: path, names: dataset.names))
         }
         return TrainingBatch(width: params.width, height: params.height, input: samples.flatMap(\.image.data), truths: [],
                              targets: samples.flatMap(\.targets), paths: paths)

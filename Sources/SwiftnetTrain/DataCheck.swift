@@ -17,6 +17,8 @@ public struct DataIssue: Equatable, Sendable, CustomStringConvertible {
         case missingLabelFile = "missing_label_file"
         case emptyLabelFile = "empty_label_file"
         case boxExtendsOutside = "box_extends_outside"
+        case duplicateImage = "duplicate_image"
+        case trainValidOverlap = "train_valid_overlap"
     }
 
     public var kind: Kind
@@ -29,7 +31,7 @@ public struct DataIssue: Equatable, Sendable, CustomStringConvertible {
     /// Problems that make a sample unusable; the others are reported as warnings.
     public var isError: Bool {
         switch kind {
-        case .missingLabelFile, .emptyLabelFile, .boxExtendsOutside: return false
+        case .missingLabelFile, .emptyLabelFile, .boxExtendsOutside, .duplicateImage, .trainValidOverlap: return false
         default: return true
         }
     }
@@ -95,13 +97,78 @@ public struct DataCheckReport: Sendable {
 /// `swiftnet check-data`: every image decodes, every label line is `class x y w h` with a known class and a box
 /// inside the image, no line is repeated; missing or empty label files are background images (warnings).
 public enum DataCheck {
-    /// Checks the given image paths (`resolve` maps list entries to files) against `classes`.
-    public static func check(images paths: [String], classes: Int, resolve: (String) -> String) -> DataCheckReport {
+    /// The distinct images of `lists` in order, and the list-level issues: an image listed twice in one list, an
+    /// image in two lists (training images used for validation). A list given twice (train and valid naming the
+    /// same file) is read once, so each problem is reported once.
+    static func distinctImages(_ lists: [ImageList]) -> (paths: [String], issues: [DataIssue], listed: [String: (list: String, line: Int)]) {
+        var issues: [DataIssue] = []
+        var firstSeen: [String: (list: String, line: Int)] = [:]
+        var paths: [String] = []
+        var listsSeen = Set<String>()
+        for list in lists {
+            guard listsSeen.insert(fileIdentity(list.path)).inserted else { continue }
+            for entry in list.entries {
+                let key = URL(fileURLWithPath: entry.path).standardizedFileURL.path
+                if let first = firstSeen[key] {
+                    if first.list == list.path {
+                        issues.append(DataIssue(kind: .duplicateImage, file: list.path, line: entry.line,
+                                                message: "\(entry.path) is listed again (first at line \(first.line)): it is trained on twice as often", image: entry.path))
+                    } else {
+                        issues.append(DataIssue(kind: .trainValidOverlap, file: list.path, line: entry.line,
+                                                message: "\(entry.path) is also in \(first.list) (line \(first.line)): evaluating on training images overstates mAP", image: entry.path))
+                    }
+                    continue
+                }
+                firstSeen[key] = (list.path, entry.line)
+                paths.append(entry.path)
+            }
+        }
+        var listed: [String: (list: String, line: Int)] = [:]
+        for path in paths { listed[path] = firstSeen[URL(fileURLWithPath: path).standardizedFileURL.path] }
+        return (paths, issues, listed)
+    }
+
+    /// Missing images are named by the list line that names them, with a hint when the path exists relative to the
+    /// list's own folder.
+    static func locatingMissing(_ issues: [DataIssue], _ listed: [String: (list: String, line: Int)]) -> [DataIssue] {
+        issues.map { issue in
+            guard issue.kind == .missingImage, let place = listed[issue.image] else { return issue }
+            let list = ImageList(path: place.list, entries: [ImageListEntry(path: issue.image, line: place.line)])
+            guard case let .data(file, line, message)? = list.missingImage() else { return issue }
+            return DataIssue(kind: .missingImage, file: file, line: line, message: message, image: issue.image)
+        }
+    }
+
+    /// The same file however it is spelt (device and inode), or the path when it cannot be read.
+    static func fileIdentity(_ path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return path }
+        return "\(info.st_dev):\(info.st_ino)"
+    }
+
+    /// Checks every image of `lists` once against `classes`, and the lists themselves (duplicates, overlap).
+    public static func check(lists: [ImageList], classes: Int) -> DataCheckReport {
+        let (paths, listIssues, listed) = distinctImages(lists)
+        var report = check(images: paths, classes: classes)
+        report.issues = listIssues + locatingMissing(report.issues, listed)
+        return report
+    }
+
+    /// Classification datasets: ``checkClassification(images:names:)`` of every listed image once, and the lists.
+    public static func checkClassification(lists: [ImageList], names: [String]) -> DataCheckReport {
+        let (paths, listIssues, listed) = distinctImages(lists)
+        var report = checkClassification(images: paths, names: names)
+        report.issues = listIssues + locatingMissing(report.issues, listed)
+        return report
+    }
+
+    /// Checks the given image paths against `classes`.
+    public static func check(images paths: [String], classes: Int) -> DataCheckReport {
         var perImage = [([DataIssue], Int, Bool)](repeating: ([], 0, false), count: paths.count)
         perImage.withUnsafeMutableBufferPointer { results in
             let out = results.baseAddress!
             Parallel.tasks(paths.count) { k, _ in
-                out[k] = checkImage(paths[k], resolved: resolve(paths[k]), classes: classes)
+                out[k] = checkImage(paths[k], classes: classes)
             }
         }
         var report = DataCheckReport()
@@ -115,13 +182,13 @@ public enum DataCheck {
     }
 
     /// Classification datasets: every image decodes and exactly one class name occurs in its path.
-    public static func checkClassification(images paths: [String], names: [String], resolve: (String) -> String) -> DataCheckReport {
+    public static func checkClassification(images paths: [String], names: [String]) -> DataCheckReport {
         var perImage = [[DataIssue]](repeating: [], count: paths.count)
         perImage.withUnsafeMutableBufferPointer { results in
             let out = results.baseAddress!
             Parallel.tasks(paths.count) { k, _ in
                 var issues: [DataIssue] = []
-                let resolved = resolve(paths[k])
+                let resolved = paths[k]
                 if !FileManager.default.fileExists(atPath: resolved) {
                     issues.append(DataIssue(kind: .missingImage, file: resolved, line: nil, message: "image does not exist", image: paths[k]))
                 } else if let error = (Result { try ImageIO.readRGB(resolved) }).failure {
@@ -148,7 +215,8 @@ public enum DataCheck {
         }
     }
 
-    static func checkImage(_ path: String, resolved: String, classes: Int) -> ([DataIssue], Int, Bool) {
+    static func checkImage(_ path: String, classes: Int) -> ([DataIssue], Int, Bool) {
+        let resolved = path
         var issues: [DataIssue] = []
         func add(_ kind: DataIssue.Kind, _ file: String, _ line: Int?, _ message: String) {
             issues.append(DataIssue(kind: kind, file: file, line: line, message: message, image: path))
@@ -163,7 +231,7 @@ public enum DataCheck {
                 add(.unreadableImage, resolved, nil, "\(error)")
             }
         }
-        guard let labelPath = PathRules.labelPath(forImage: resolved) else {
+        guard let labelPath = DarknetDataset.labelPath(forImage: resolved) else {
             add(.missingLabelFile, resolved, nil, "no label file can be derived from this image name (supported: .jpg .jpeg .png .bmp .ppm .tiff)")
             return (issues, 0, true)
         }

@@ -73,7 +73,7 @@ public final class Trainer {
     private var chart: TrainingChart
     private var rng: SeededRandom
     private var ema: ParameterEMA?
-    private var validation: (GroundTruth, String?)?
+    private var validation: GroundTruth?
     /// `seen` of the weights a run resumed from.
     private var resumedSeen = 0
     private var classValidation: [(path: String, label: Int)]?
@@ -110,8 +110,8 @@ public final class Trainer {
         }
         var dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: classes, cfgPath: options.cfgPath,
                                           classifier: yolo == nil)
-        let check = yolo == nil ? DataCheck.checkClassification(images: dataset.trainPaths, names: dataset.names, resolve: dataset.resolve)
-                                : DataCheck.check(images: dataset.trainPaths, classes: dataset.classes, resolve: dataset.resolve)
+        let check = yolo == nil ? DataCheck.checkClassification(lists: [dataset.trainList], names: dataset.names)
+                                : DataCheck.check(lists: [dataset.trainList], classes: dataset.classes)
         if !check.errors.isEmpty {
             let listed = check.errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
             let more = check.errors.count > 20 ? "\n  … and \(check.errors.count - 20) more (swiftnet check-data --data \(options.dataPath))" : ""
@@ -188,26 +188,19 @@ public final class Trainer {
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
         if options.map {
             // As in darknet, the training list stands in when the .data file names no valid= list.
-            let valid = dataset.validList ?? dataset.trainList
+            let validList = try dataset.validList.map { try ImageList(contentsOf: $0) } ?? dataset.trainList
+            let valid = validList.path
             if dataset.validList == nil { log("\(options.dataPath): no valid= list; --map evaluates on the training list \(valid)") }
-            if yolo == nil {
-                let paths = textLines(try readTextFile(valid)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                classValidation = try paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
-            } else {
-                let gt = try GroundTruth.loadDarknetList(listPath: valid, names: dataset.names,
-                                                          options: DarknetListOptions(readImageHeaders: false, baseDirectory: dataset.base))
-                validation = (gt, dataset.base)
-            }
             // A missing or unreadable validation image would otherwise stop training at the first evaluation.
-            let listed = validation?.0.images.map(\.path) ?? classValidation?.map(\.0) ?? []
-            guard !listed.isEmpty else { throw SwiftnetError.data(path: valid, line: nil, message: "the validation list is empty: --map has nothing to evaluate") }
-            let missing = listed.filter { !FileManager.default.fileExists(atPath: dataset.resolve($0)) }
-            if let first = missing.first {
-                throw SwiftnetError.file(path: dataset.resolve(first),
-                                         message: "listed in \(valid) but does not exist" + (missing.count > 1 ? " (\(missing.count) listed images are missing)" : ""))
+            guard !validList.entries.isEmpty else { throw SwiftnetError.data(path: valid, line: nil, message: "the validation list is empty: --map has nothing to evaluate") }
+            if let missing = validList.missingImage() { throw missing }
+            if yolo == nil {
+                classValidation = try validList.paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
+            } else {
+                validation = try GroundTruth.loadDarknetImages(validList.paths, names: dataset.names, options: DarknetListOptions(readImageHeaders: false))
             }
-            let validCheck = yolo == nil ? DataCheck.checkClassification(images: listed, names: dataset.names, resolve: dataset.resolve)
-                                         : DataCheck.check(images: listed, classes: dataset.classes, resolve: dataset.resolve)
+            let validCheck = yolo == nil ? DataCheck.checkClassification(images: validList.paths, names: dataset.names)
+                                         : DataCheck.check(images: validList.paths, classes: dataset.classes)
             if let first = validCheck.errors.first {
                 throw SwiftnetError.data(path: valid, line: nil, message:
                     "the validation images have \(validCheck.errors.count) errors (--map evaluates them; --skip-bad applies to training images only), e.g. \(first)")
@@ -487,7 +480,7 @@ public final class Trainer {
         let classifier = Classifier(network: try inferenceCopy())
         var correct = 0
         for (path, label) in samples {
-            let probabilities = classifier.predict(try ImageIO.load(dataset.resolve(path)))
+            let probabilities = classifier.predict(try ImageIO.load(path))
             if Classifier.topK(probabilities, k: 1).first == label { correct += 1 }
         }
         return Float(correct) / Float(samples.count)
@@ -495,12 +488,9 @@ public final class Trainer {
 
     /// mAP@0.5 (darknet protocol, all-point) on the valid list with a batch-1 copy of the current weights.
     public func evaluateMAP() throws -> Float {
-        guard let (gt, base) = validation else { return 0 }
+        guard let gt = validation else { return 0 }
         let eval = try inferenceCopy()
-        let run = try ValidationRun(network: eval, groundTruth: gt) { path in
-            guard let base, !path.hasPrefix("/") else { return path }
-            return base + "/" + path
-        }
+        let run = try ValidationRun(network: eval, groundTruth: gt)
         let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: false))
         return Float(report.darknet?.meanAveragePrecision ?? 0)
     }

@@ -5,44 +5,35 @@ import SwiftnetEval
 import SwiftnetFormat
 import SwiftnetLayers
 
-/// The dataset side of a training run, read from a darknet `.data` file (spec §5.1) and checked against the cfg
-/// before any compute.
+/// The dataset side of a training run, read from a darknet `.data` file (spec §5.1) through ``DarknetDataset`` and
+/// checked against the cfg before any compute. Relative paths are relative to the working directory, as in darknet.
 public struct TrainingDataset {
     public var dataPath: String
+    public var dataset: DarknetDataset
     public var classes: Int
     public var names: [String]
     public var trainPaths: [String]
-    /// The training list file (resolved).
-    public var trainList: String
+    /// The training list.
+    public var trainList: ImageList
+    /// The validation list file, when the `.data` file names one.
     public var validList: String?
     public var backup: String
-    /// Resolves list entries (relative to the working directory, or to the `.data` folder when that is where they are).
-    public var base: String?
     public var saveWeightsEvery: Int?
     public var saveLastEvery: Int?
 
     /// Reads the `.data` file and the lists it names. `networkClasses` is the last `[yolo]`'s `classes` (or the
     /// classifier's output count): `.data classes` and the names (classifiers: `labels=`) file must agree with it.
     public init(dataPath: String, networkClasses: Int, cfgPath: String, classifier: Bool = false) throws {
-        let data = try DataFile(contentsOf: dataPath)
+        dataset = try DarknetDataset(contentsOf: dataPath)
+        let data = dataset.file
         self.dataPath = dataPath
-        let folder = URL(fileURLWithPath: dataPath).deletingLastPathComponent().path
-        func locate(_ value: String) -> String? {
-            if value.hasPrefix("/") || FileManager.default.fileExists(atPath: value) { return nil }
-            return FileManager.default.fileExists(atPath: folder + "/" + value) ? folder : nil
+        guard let train = try dataset.imageList("train", what: "the list of training images") else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "no train= entry (the list of training images)")
         }
-        guard let train = data.string("train") else {
-            throw SwiftnetError.data(path: dataPath, line: data.entries["train"]?.line, message: "no train= entry (the list of training images)")
-        }
-        let trainBase = locate(train)
-        base = trainBase
-        trainList = Self.join(trainBase, train)
-        guard FileManager.default.fileExists(atPath: trainList) else {
-            throw SwiftnetError.data(path: dataPath, line: data.entries["train"]?.line, message: "train list \(train) does not exist")
-        }
-        trainPaths = textLines(try readTextFile(trainList)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        trainList = train
+        trainPaths = train.paths
         guard !trainPaths.isEmpty else {
-            throw SwiftnetError.data(path: trainList, line: nil, message: "the training list is empty")
+            throw SwiftnetError.data(path: train.path, line: nil, message: "the training list is empty")
         }
         if let declared = try data.classes(), declared != networkClasses {
             throw SwiftnetError.data(path: dataPath, line: data.entries["classes"]?.line,
@@ -50,11 +41,11 @@ public struct TrainingDataset {
                                                          : "classes=\(declared) but \(cfgPath) has classes=\(networkClasses) in its last [yolo] layer")
         }
         classes = networkClasses
-        if let namesValue = classifier ? data.string("labels") ?? data.string("names") : data.string("names") {
-            let namesPath = data.resolve(namesValue)
-            names = try NamesFile.read(namesPath)
+        if let read = try dataset.classNames(classifier: classifier) {
+            names = read
             guard names.count == networkClasses else {
-                throw SwiftnetError.data(path: namesPath, line: nil,
+                let key = classifier && data.entries["labels"] != nil ? "labels" : "names"
+                throw SwiftnetError.data(path: data.string(key) ?? dataPath, line: nil,
                                          message: "has \(names.count) class names but \(cfgPath) has classes=\(networkClasses)")
             }
         } else if classifier {
@@ -62,8 +53,8 @@ public struct TrainingDataset {
         } else {
             names = (0..<networkClasses).map { "class_\($0)" }
         }
-        validList = data.string("valid").map { Self.join(locate($0) ?? trainBase, $0) }
-        backup = data.string("backup").map { Self.join(locate($0), $0) } ?? "backup"
+        validList = try dataset.existingPath("valid", what: "the list of validation images")
+        backup = dataset.backup
         saveWeightsEvery = try data.int("saveweights")
         saveLastEvery = try data.int("savelast")
         for (key, value) in [("saveweights", saveWeightsEvery), ("savelast", saveLastEvery)] {
@@ -72,13 +63,6 @@ public struct TrainingDataset {
             }
         }
     }
-
-    static func join(_ base: String?, _ path: String) -> String {
-        guard let base, !path.hasPrefix("/") else { return path }
-        return base + "/" + path
-    }
-
-    public func resolve(_ path: String) -> String { Self.join(base, path) }
 }
 
 /// One iteration's worth of training samples (all subdivisions), ready to copy into the network input.
@@ -214,10 +198,9 @@ public final class DetectionLoader: PrefetchingLoader {
         var rng = SeededRandom(seed: seed)
         let source: DetectionBatchAugment.Source = { rng in
             let path = dataset.trainPaths[rng.randomIndex(below: dataset.trainPaths.count)]
-            let resolved = dataset.resolve(path)
-            let image = try ImageIO.readRGB(resolved)
+            let image = try ImageIO.readRGB(path)
             var boxes: [LabelBox] = []
-            if let labelPath = PathRules.labelPath(forImage: resolved) {
+            if let labelPath = DarknetDataset.labelPath(forImage: path) {
                 if let labels = try YOLOLabelFile.read(path: labelPath) {
                     boxes = labels
                 } else if loader?.noteMissing(labelPath) == true {

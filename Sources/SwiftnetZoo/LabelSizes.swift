@@ -22,34 +22,19 @@ public struct LabelSizes: Sendable {
     /// No boxes.
     public init() {}
 
-    /// Reads the `train=` list of a `.data` file and the YOLO label file of every image on it.
-    ///
-    /// Paths are resolved as for training: the list (and the images on it) relative to the working directory, or to
-    /// the `.data` file's folder when that is where they are.
-    ///
-    /// - Parameter labelPath: the label file of an image path (darknet's rule: `PathRules.labelPath(forImage:)` of
-    ///   SwiftnetEval), or nil when it cannot be derived.
-    public init(dataPath: String, width: Int, height: Int, labelPath: (String) -> String?) throws {
-        let data = try DataFile(contentsOf: dataPath)
-        guard let train = data.string("train") else {
+    /// Reads the `train=` list of a `.data` file and the YOLO label file of every image on it
+    /// (``DarknetDataset``'s rules: paths relative to the working directory, darknet's label path).
+    public init(dataPath: String, width: Int, height: Int) throws {
+        let dataset = try DarknetDataset(contentsOf: dataPath)
+        guard let list = try dataset.imageList("train", what: "the list of training images") else {
             throw SwiftnetError.data(path: dataPath, line: nil, message: "no train= entry (the list of training images)")
         }
-        let folder = URL(fileURLWithPath: dataPath).deletingLastPathComponent().path
-        let base: String? = {
-            if train.hasPrefix("/") || FileManager.default.fileExists(atPath: train) { return nil }
-            return FileManager.default.fileExists(atPath: folder + "/" + train) ? folder : nil
-        }()
-        func resolve(_ path: String) -> String {
-            guard let base, !path.hasPrefix("/") else { return path }
-            return base + "/" + path
-        }
-        let listPath = resolve(train)
-        let paths = textLines(try readTextFile(listPath)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !paths.isEmpty else { throw SwiftnetError.data(path: listPath, line: nil, message: "the training list is empty") }
+        let paths = list.paths
+        guard !paths.isEmpty else { throw SwiftnetError.data(path: list.path, line: nil, message: "the training list is empty") }
 
         images = paths.count
         for path in paths {
-            guard let labels = try labelPath(resolve(path)).flatMap({ try YOLOLabelFile.read(path: $0) }) else {
+            guard let labels = try DarknetDataset.labelPath(forImage: path).flatMap({ try YOLOLabelFile.read(path: $0) }) else {
                 imagesWithoutLabels += 1
                 continue
             }

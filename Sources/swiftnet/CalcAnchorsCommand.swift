@@ -68,7 +68,7 @@ struct CalcAnchors: ParsableCommand {
             let h = height ?? network!.height
             let count = num ?? heads.first?.config.total ?? 9
 
-            let sizes = try LabelSizes(dataPath: data, width: w, height: h, labelPath: PathRules.labelPath(forImage:))
+            let sizes = try LabelSizes(dataPath: data, width: w, height: h)
             print("\(sizes.boxes.count) labels in \(sizes.images) images (\(sizes.imagesWithoutLabels) without a label file), \(w)×\(h) input")
             if sizes.skippedLabels > 0 { printError("warning: skipped \(sizes.skippedLabels) labels of zero or negative size") }
             if sizes.subpixelLabels > 0 {

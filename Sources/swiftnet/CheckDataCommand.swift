@@ -24,27 +24,26 @@ struct CheckData: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let file = try DataFile(contentsOf: data)
+            let dataset = try DarknetDataset(contentsOf: data)
+            let classifier = dataset.file.string("labels") != nil
             let classes: Int
-            if let declared = try file.classes() {
+            if let declared = try dataset.classes() {
                 classes = declared
-            } else if let names = file.string("labels") ?? file.string("names") {
-                classes = try NamesFile.read(file.resolve(names)).count
-                guard classes > 0 else { throw SwiftnetError.data(path: file.resolve(names), line: nil, message: "has no class names") }
+            } else if let names = try dataset.classNames(classifier: classifier) {
+                classes = names.count
             } else {
                 throw SwiftnetError.data(path: data, line: nil, message: "needs classes=, names= or labels= to check class ids")
             }
-            let classifier = file.string("labels") != nil
-            let dataset = try TrainingDataset(dataPath: data, networkClasses: classes, cfgPath: "the dataset", classifier: classifier)
-            var paths = dataset.trainPaths
-            if !trainOnly, let valid = dataset.validList {
-                guard FileManager.default.fileExists(atPath: valid) else {
-                    throw SwiftnetError.data(path: data, line: file.entries["valid"]?.line, message: "valid list \(valid) does not exist")
+            let training = try TrainingDataset(dataPath: data, networkClasses: classes, cfgPath: "the dataset", classifier: classifier)
+            var lists = [training.trainList]
+            if !trainOnly {
+                guard let valid = try dataset.imageList("valid", what: "the list of validation images") else {
+                    throw SwiftnetError.data(path: data, line: nil, message: "no valid= entry (the list of validation images); pass --train-only to check the training list alone")
                 }
-                paths += textLines(try readTextFile(valid)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                lists.append(valid)
             }
-            let report = classifier ? DataCheck.checkClassification(images: paths, names: dataset.names, resolve: dataset.resolve)
-                                    : DataCheck.check(images: paths, classes: classes, resolve: dataset.resolve)
+            let report = classifier ? DataCheck.checkClassification(lists: lists, names: training.names)
+                                    : DataCheck.check(lists: lists, classes: classes)
             print(json ? report.json() : report.text(), terminator: json ? "" : "\n")
             if !report.errors.isEmpty { throw ExitCode(65) }
         }

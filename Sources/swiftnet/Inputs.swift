@@ -2,24 +2,17 @@ import Foundation
 import SwiftnetFormat
 import SwiftnetLayers
 
-/// Expands image arguments: a `.txt` argument is a list file with one image path per line (blank lines skipped).
-/// Every image must exist (a missing one is named with its list file and line), and the result must not be empty.
+/// Expands image arguments: a `.txt` argument is an image list (``ImageList``: one path per line, blank lines
+/// skipped, relative paths from the working directory). Every image must exist (a missing one is named with its
+/// list file and line), and the result must not be empty.
 func expandImageArguments(_ arguments: [String]) throws -> [String] {
     var paths: [String] = []
     for argument in arguments {
         if argument.lowercased().hasSuffix(".txt") {
-            let text = try readTextFile(argument)
-            var listed = 0
-            for (number, line) in textLines(text).enumerated() {
-                let path = line.trimmingCharacters(in: .whitespacesAndNewlines)
-                if path.isEmpty { continue }
-                guard FileManager.default.fileExists(atPath: path) else {
-                    throw SwiftnetError.data(path: argument, line: number + 1, message: "image \(path) does not exist")
-                }
-                paths.append(path)
-                listed += 1
-            }
-            guard listed > 0 else { throw SwiftnetError.data(path: argument, line: nil, message: "the list names no images") }
+            let list = try ImageList(contentsOf: argument)
+            guard !list.entries.isEmpty else { throw SwiftnetError.data(path: argument, line: nil, message: "the list names no images") }
+            if let missing = list.missingImage() { throw missing }
+            paths += list.paths
         } else {
             guard FileManager.default.fileExists(atPath: argument) else { throw SwiftnetError.file(path: argument, message: "no such file") }
             paths.append(argument)

@@ -24,23 +24,17 @@ enum CategoryIds: String, ExpressibleByArgument, CaseIterable {
     }
 }
 
-/// Where a `.data` file's relative `valid` list and image paths live: the working directory (as darknet), or the
-/// `.data` file's folder when the list is not found from the working directory.
-func dataBaseDirectory(_ dataPath: String) throws -> String? {
-    let data = try DataFile(contentsOf: dataPath)
-    guard let valid = data.string("valid") else {
+/// The ground truth of a `.data` file's `valid=` list (every image must exist; relative paths are read from the
+/// working directory, as darknet does).
+func validationGroundTruth(_ dataPath: String) throws -> GroundTruth {
+    let dataset = try DarknetDataset(contentsOf: dataPath)
+    guard let list = try dataset.imageList("valid", what: "the list of validation images") else {
         throw SwiftnetError.data(path: dataPath, line: nil, message: "no valid= entry (the list of validation images)")
     }
-    if valid.hasPrefix("/") || FileManager.default.fileExists(atPath: valid) { return nil }
-    let folder = URL(fileURLWithPath: dataPath).deletingLastPathComponent().path
-    return FileManager.default.fileExists(atPath: folder + "/" + valid) ? folder : nil
-}
-
-func resolver(_ base: String?) -> (String) -> String {
-    { path in
-        guard let base, !path.hasPrefix("/") else { return path }
-        return base + "/" + path
-    }
+    guard let names = try dataset.classNames() else { throw SwiftnetError.data(path: dataPath, line: nil, message: "no names= entry (the class names)") }
+    if list.entries.isEmpty { throw SwiftnetError.data(path: list.path, line: nil, message: "the image list is empty: nothing to evaluate") }
+    if let missing = list.missingImage() { throw missing }
+    return try GroundTruth.loadDarknetImages(list.paths, names: names)
 }
 
 /// Loads a network for evaluation: batch 1, weights, batch-norm folded.
@@ -210,12 +204,10 @@ struct Map: ParsableCommand {
 
     func evaluateNetwork(model: ModelOptions, adjustments: [CfgOverride]) throws -> EvaluationReport {
         let dataPath = model.data!
-        let base = try dataBaseDirectory(dataPath)
-        let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
-        try requireImages(groundTruth, list: dataPath)
+        let groundTruth = try validationGroundTruth(dataPath)
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions, adjustments: adjustments)
         let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
-            try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+            try ValidationRun(network: network, groundTruth: groundTruth)
         }
         let total = groundTruth.images.count
         let start = Date()
@@ -267,17 +259,15 @@ struct Valid: ParsableCommand {
             try configureThreads(threads)
             try refuseOverwritingInputs([("--out", out)], inputs: [model.cfg, model.weights, model.data, model.names])
             let dataPath = model.data!
-            let base = try dataBaseDirectory(dataPath)
             let probe = try Network(config: try cfgOptions.load(model.cfg!), batch: 1, width: size.width, height: size.height, allocate: false)
             if probe.detectionLayers.isEmpty {
-                try validateClassifier(dataPath: dataPath, base: base)
+                try validateClassifier(dataPath: dataPath)
                 return
             }
-            let groundTruth = try GroundTruth.loadDarknetData(path: dataPath, options: DarknetListOptions(baseDirectory: base))
-            try requireImages(groundTruth, list: dataPath)
+            let groundTruth = try validationGroundTruth(dataPath)
             let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
             let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
-                try ValidationRun(network: network, groundTruth: groundTruth, resolve: resolver(base))
+                try ValidationRun(network: network, groundTruth: groundTruth)
             }
             let total = groundTruth.images.count
             let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count)) { done in
@@ -291,17 +281,18 @@ struct Valid: ParsableCommand {
 
     /// darknet's `classifier valid`: resize the shorter side, centre crop, forward; top-1 and top-k accuracy with the
     /// label taken from each path.
-    func validateClassifier(dataPath: String, base: String?) throws {
-        let data = try DataFile(contentsOf: dataPath)
-        guard let labelsValue = data.string("labels") ?? data.string("names") else {
+    func validateClassifier(dataPath: String) throws {
+        let dataset = try DarknetDataset(contentsOf: dataPath)
+        let data = dataset.file
+        guard let names = try dataset.classNames(classifier: true) else {
             throw SwiftnetError.data(path: dataPath, line: nil, message: "a classifier needs labels= (class names matched in image paths)")
         }
-        let names = try NamesFile.read(data.resolve(labelsValue))
-        guard let valid = data.string("valid") else {
+        guard let list = try dataset.imageList("valid", what: "the list of validation images") else {
             throw SwiftnetError.data(path: dataPath, line: nil, message: "no valid= entry (the list of validation images)")
         }
-        let list = resolver(base)(valid)
-        let paths = textLines(try readTextFile(list)).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if list.entries.isEmpty { throw SwiftnetError.data(path: list.path, line: nil, message: "the image list is empty: nothing to evaluate") }
+        if let missing = list.missingImage() { throw missing }
+        let paths = list.paths
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
         guard network.outputLayer.outputShape.count == names.count else {
             throw SwiftnetError.data(path: dataPath, line: nil, message: "\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
@@ -315,7 +306,7 @@ struct Valid: ParsableCommand {
         var top1 = 0, topK = 0
         for (i, path) in paths.enumerated() {
             let label = try ClassifierAugment.label(forPath: path, names: names)
-            let probabilities = classifier.predict(try ImageIO.load(resolver(base)(path)))
+            let probabilities = classifier.predict(try ImageIO.load(path))
             let best = Classifier.topK(probabilities, k: k)
             if best.first == label { top1 += 1 }
             if best.contains(label) { topK += 1 }

@@ -92,8 +92,7 @@ struct ModelOptions: ParsableArguments {
     func classNames() throws -> [String]? {
         if let names { return try NamesFile.read(names) }
         if let data {
-            let dataFile = try DataFile(contentsOf: data)
-            if let namesPath = dataFile.string("names") { return try NamesFile.read(dataFile.resolve(namesPath)) }
+            if let names = try DarknetDataset(contentsOf: data).classNames() { return names }
             throw SwiftnetError.data(path: data, line: nil, message: "no names= entry")
         }
         return nil

@@ -34,10 +34,11 @@ final class MapCommandTests: XCTestCase {
     func testMapFindsDarknetsOwnDetections() throws {
         let (dir, model, truths) = try makeDataset()
         XCTAssertEqual(truths, 11)
-        let text = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights"])
+        // The .data file names valid.txt relatively: read from the working directory, as darknet does.
+        let text = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights"], directory: dir)
         XCTAssertEqual(text.status, 0, text.stderr)
         // --json: the JSON on stdout, the same text report on stderr.
-        let r = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights", "--json"])
+        let r = try CLI.run(["map", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights", "--json"], directory: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains(text.stdout), r.stderr)
         try r.stdout.write(toFile: dir + "/report.json", atomically: true, encoding: .utf8)
@@ -57,7 +58,7 @@ final class MapCommandTests: XCTestCase {
         let (dir, model, _) = try makeDataset()
         let out = dir + "/results.json"
         let r = try CLI.run(["valid", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights", model + "/yolov3-tiny.weights",
-                             "--out", out])
+                             "--out", out], directory: dir)
         XCTAssertEqual(r.status, 0, r.stderr)
         let results = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [[String: Any]])
         XCTAssertGreaterThan(results.count, 11)

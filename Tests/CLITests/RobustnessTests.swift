@@ -87,7 +87,7 @@ final class RobustnessTests: XCTestCase {
         }
         fails(try check(original.replacingOccurrences(of: "classes=5", with: "classes=-3")), containing: "x.data:1: classes=-3: must be 1…1000000")
         fails(try check(original.replacingOccurrences(of: "classes=5", with: "classes=1000000000")), containing: "classes=1000000000: must be 1…1000000")
-        fails(try check(original.replacingOccurrences(of: "valid=", with: "valid=nowhere/")), containing: "valid list")
+        fails(try check(original.replacingOccurrences(of: "valid=", with: "valid=nowhere/")), containing: "the list of validation images does not exist")
         let trainLine = try XCTUnwrap(original.split(separator: "\n").firstIndex { $0.hasPrefix("train=") }) + 1
         fails(try check(original.replacing(#/train=[^\n]*/#, with: "train=")), containing: "x.data:\(trainLine): train= has no value")
     }

@@ -281,7 +281,7 @@ final class TrainCommandTests: XCTestCase {
         try (listed + dir + "/shapes/images/gone.jpg\n").write(toFile: valid, atomically: true, encoding: .utf8)
         r = try CLI.run(["train", dir + "/tiny.cfg", "--data", data, "--map", "--map-interval", "1"])
         XCTAssertEqual(r.status, 65)
-        XCTAssertTrue(r.stderr.contains("\(dir)/shapes/images/gone.jpg: listed in \(valid) but does not exist"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(valid):\(listed.split(separator: "\n").count + 1): image \(dir)/shapes/images/gone.jpg does not exist"), r.stderr)
         XCTAssertFalse(r.stdout.contains("1/"), "no iteration may run")
 
         // Weights whose header claims an impossible number of seen images.
@@ -362,9 +362,10 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
     }
 
-    /// `valid=` entries relative to the .data folder are found wherever training runs from, and without `valid=` the
-    /// training list is evaluated (darknet's default). The bundled model on 256-px shapes scores well above 0.
-    func testMapFindsListsRelativeToTheDataFolder() throws {
+    /// Relative `.data` and list entries are read from the working directory, as darknet reads them: from the
+    /// dataset's folder they work, from elsewhere the error says where they are. Without `valid=` the training
+    /// list is evaluated (darknet's default). The bundled model on 256-px shapes scores well above 0.
+    func testRelativePathsAreReadFromTheWorkingDirectory() throws {
         let dir = try SharedData.temporaryDirectory()
         var r = try CLI.run(["dataset", "shapes", "--out", dir + "/s", "--count", "30", "--seed", "5"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -382,13 +383,16 @@ final class TrainCommandTests: XCTestCase {
             stdout.range(of: "(mAP@0.50) = ").flatMap { Double(stdout[$0.upperBound...].prefix { $0 != " " }) }
         }
         r = try CLI.run(arguments, directory: root)
+        XCTAssertEqual(r.status, 65)
+        XCTAssertTrue(r.stderr.contains("\(dir)/s/rel.data:2: train=train_rel.txt: the list of training images does not exist; relative paths are read from the working directory, as darknet does, and \(dir)/s/train_rel.txt exists relative to the .data file's folder"), r.stderr)
+        r = try CLI.run(arguments, directory: dir + "/s")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertGreaterThan(try XCTUnwrap(mAP(r.stdout), r.stdout), 0.5, r.stdout)
 
         try "classes=5\ntrain=train_rel.txt\nnames=shapes.names\nbackup=backup\n".write(toFile: dir + "/s/rel.data", atomically: true, encoding: .utf8)
-        r = try CLI.run(arguments, directory: root)
+        r = try CLI.run(arguments, directory: dir + "/s")
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stdout.contains("no valid= list; --map evaluates on the training list \(dir)/s/train_rel.txt"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("no valid= list; --map evaluates on the training list train_rel.txt"), r.stdout)
         XCTAssertGreaterThan(try XCTUnwrap(mAP(r.stdout), r.stdout), 0.5, r.stdout)
     }
 
@@ -413,8 +417,7 @@ final class TrainCommandTests: XCTestCase {
         try original.replacingOccurrences(of: "train.txt", with: "missing.txt").write(toFile: data, atomically: true, encoding: .utf8)
         r = try train()
         XCTAssertEqual(r.status, 65)
-        XCTAssertTrue(r.stderr.contains("train list"), r.stderr)
-        XCTAssertTrue(r.stderr.contains("missing.txt does not exist"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(data):2: train=\(dir)/shapes/missing.txt: the list of training images does not exist"), r.stderr)
     }
 
     func testNaNStopsWithTheBatchImages() throws {
@@ -474,6 +477,38 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(resumed.stdout.contains("starting at iteration 0"), resumed.stdout)
     }
 
+    /// check-data reports an image listed twice and images in both lists; train and valid naming the same list file
+    /// report each problem once.
+    func testCheckDataFindsDuplicatesAndOverlapOnce() throws {
+        let dir = try dataset()
+        let root = dir + "/shapes/"
+        let train = try String(contentsOfFile: root + "train.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        let valid = try String(contentsOfFile: root + "valid.txt", encoding: .utf8).split(separator: "\n").map(String.init)
+        try ((train + [train[2]]).joined(separator: "\n") + "\n").write(toFile: root + "train.txt", atomically: true, encoding: .utf8)
+        try ((valid + [train[5]]).joined(separator: "\n") + "\n").write(toFile: root + "valid.txt", atomically: true, encoding: .utf8)
+        let r = try CLI.run(["check-data", "--data", root + "shapes.data"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("warning: \(root)train.txt:\(train.count + 1): \(train[2]) is listed again (first at line 3)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("warning: \(root)valid.txt:\(valid.count + 1): \(train[5]) is also in \(root)train.txt (line 6): evaluating on training images overstates mAP"), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("\(train.count + valid.count) images,"), r.stdout)
+
+        // valid= naming the training list: every image is checked, and every problem reported, once.
+        let data = try String(contentsOfFile: root + "shapes.data", encoding: .utf8)
+        try data.replacingOccurrences(of: "valid=\(root)valid.txt", with: "valid=\(root)train.txt").write(toFile: root + "same.data", atomically: true, encoding: .utf8)
+        let same = try CLI.run(["check-data", "--data", root + "same.data"])
+        XCTAssertEqual(same.status, 0, same.stdout + same.stderr)
+        XCTAssertTrue(same.stdout.hasPrefix("\(train.count) images,"), same.stdout)
+        XCTAssertEqual(same.stdout.components(separatedBy: "is listed again").count - 1, 1, same.stdout)
+        XCTAssertFalse(same.stdout.contains("is also in"), same.stdout)
+
+        // A space inside a .data value: darknet removes it, and the error says so.
+        try FileManager.default.moveItem(atPath: root + "train.txt", toPath: root + "my train.txt")
+        try data.replacingOccurrences(of: "train=\(root)train.txt", with: "train = \(root)my train.txt").write(toFile: root + "spaced.data", atomically: true, encoding: .utf8)
+        let spaced = try CLI.run(["check-data", "--data", root + "spaced.data"])
+        XCTAssertEqual(spaced.status, 65)
+        XCTAssertTrue(spaced.stderr.contains("darknet removes every space from .data lines, so '\(root)my train.txt' reads as '\(root)mytrain.txt'"), spaced.stderr)
+    }
+
     func testCheckDataListsEveryKindOfErrorAndSkipBadTrains() throws {
         let dir = try dataset()
         let root = dir + "/shapes/"
@@ -505,7 +540,7 @@ final class TrainCommandTests: XCTestCase {
             "error: \(labelPath(imagePaths[3])):1: box has zero size",
             "error: \(labelPath(imagePaths[4])):2: repeats line 1",
             "error: \(labelPath(imagePaths[5])):1: '",
-            "error: \(missing): image does not exist",
+            "error: \(root)train.txt:\(trainList.count + 1): image \(missing) does not exist",
             "warning: \(labelPath(imagePaths[6])): no label file",
             "warning: \(labelPath(imagePaths[7])): empty label file",
         ]

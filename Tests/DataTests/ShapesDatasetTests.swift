@@ -201,7 +201,7 @@ final class ShapesDatasetTests: XCTestCase {
         XCTAssertEqual(data.string("valid"), root + "/ds/valid.txt")
         XCTAssertEqual(data.string("names"), root + "/ds/shapes.names")
         XCTAssertEqual(data.string("backup"), root + "/ds/backup")
-        XCTAssertEqual(try NamesFile.read(data.resolve(data.string("names")!)), ShapesDataset.classNames)
+        XCTAssertEqual(try NamesFile.read(data.string("names")!), ShapesDataset.classNames)
         XCTAssertEqual(summary.validCount, 1)
     }
 

@@ -172,14 +172,13 @@ final class DataFileTests: XCTestCase {
         XCTAssertEqual(try NamesFile.read(path), ["face ", "Shirt"])
     }
 
-    func testDataFileFirstEntryWinsAndResolvesRelativeToItsFolder() throws {
+    func testDataFileFirstEntryWinsAndKeepsTheRawValue() throws {
         let dir = try temporaryDirectory()
-        try "a\nb\n".write(toFile: dir + "/obj.names", atomically: true, encoding: .utf8)
-        try "classes = 2\nnames = obj.names\nnames=other\n# c\n".write(toFile: dir + "/obj.data", atomically: true, encoding: .utf8)
+        try "classes = 2\nnames = my obj.names\nnames=other\n# c\n".write(toFile: dir + "/obj.data", atomically: true, encoding: .utf8)
         let data = try DataFile(contentsOf: dir + "/obj.data")
         XCTAssertEqual(try data.int("classes"), 2)
-        XCTAssertEqual(data.string("names"), "obj.names")
-        XCTAssertEqual(data.resolve("obj.names"), dir + "/obj.names")
+        XCTAssertEqual(data.string("names"), "myobj.names")
+        XCTAssertEqual(data.rawValues["names"], "my obj.names")
     }
 
     func temporaryDirectory() throws -> String {

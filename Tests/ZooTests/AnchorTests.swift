@@ -137,8 +137,7 @@ final class AnchorTests: XCTestCase {
         let original = try NetworkConfig(contentsOf: cfgPath)
         let network = try Network(config: original, allocate: false)
 
-        let sizes = try LabelSizes(dataPath: summary.dataFile, width: network.width, height: network.height,
-                                   labelPath: PathRules.labelPath(forImage:))
+        let sizes = try LabelSizes(dataPath: summary.dataFile, width: network.width, height: network.height)
         XCTAssertEqual(sizes.images, summary.trainCount)
         XCTAssertEqual(sizes.imagesWithoutLabels, 0)
         XCTAssertGreaterThan(sizes.boxes.count, summary.trainCount)
