@@ -234,7 +234,6 @@ public struct RegionConfig: Equatable, Sendable {
     /// Anchor sizes in grid cells, `total` pairs.
     public var anchors: [Float] = []
     public var softmax = false
-    public var background = false
     public var jitter: Float = 0.2
     public var random: Float = 0
     public var thresh: Float = 0.5
@@ -256,7 +255,6 @@ public struct RegionConfig: Equatable, Sendable {
             g.anchors = Array(repeating: 0.5, count: 2 * g.total)
         }
         g.softmax = try r.bool("softmax")
-        g.background = try r.bool("background")
         g.jitter = try r.float("jitter", default: 0.2)
         g.random = try r.float("random", default: 0)
         g.thresh = try r.float("thresh", default: 0.5)
@@ -287,11 +285,13 @@ public struct SoftmaxConfig: Equatable, Sendable {
     }
 }
 
-/// `[dropout]` (spec §1.8.11).
+/// `[dropout]` (spec §1.8.11), with DropBlock (`dropblock=1`): square blocks instead of single elements.
 public struct DropoutConfig: Equatable, Sendable {
     public var probability: Float = 0.2
     public var dropblock = false
+    /// Block side as a share of the feature map's width and height (`dropblock_size_rel`); 0 when `abs` is used.
     public var dropblockSizeRel: Float = 0
+    /// Block side in cells (`dropblock_size_abs`, read as darknet reads it: a number truncated to an integer).
     public var dropblockSizeAbs = 0
 
     static func parse(_ r: inout OptionReader) throws -> DropoutConfig {
@@ -299,8 +299,15 @@ public struct DropoutConfig: Equatable, Sendable {
         d.probability = try r.float("probability", default: 0.2)
         d.dropblock = try r.bool("dropblock")
         d.dropblockSizeRel = try r.float("dropblock_size_rel", default: 0)
-        d.dropblockSizeAbs = try r.int("dropblock_size_abs", default: 0)
+        let abs = try r.float("dropblock_size_abs", default: 0)
         guard d.probability >= 0, d.probability < 1 else { throw r.sectionError("probability must be in [0, 1)") }
+        guard abs >= 0, abs < 1_000_000, d.dropblockSizeRel >= 0, d.dropblockSizeRel <= 1 else {
+            throw r.sectionError("dropblock_size_abs must be ≥ 0 and dropblock_size_rel in [0, 1]")
+        }
+        d.dropblockSizeAbs = Int(abs)
+        // darknet: with neither size a block is 7 cells; with both, the absolute size wins.
+        if d.dropblock && d.dropblockSizeRel == 0 && d.dropblockSizeAbs == 0 { d.dropblockSizeAbs = 7 }
+        if d.dropblockSizeRel > 0 && d.dropblockSizeAbs > 0 { d.dropblockSizeRel = 0 }
         return d
     }
 }
@@ -361,7 +368,8 @@ public struct CommonLayerOptions: Equatable, Sendable {
     public var stopBackward = false
     public var onlyForward = false
     public var dontUpdate = 0
-    public var burninUpdate = false
+    /// Skip this layer's updates while `iteration < burnin_update × burn_in` (gradients keep accumulating).
+    public var burninUpdate = 0
     public var trainOnlyBN = false
     /// The weights file does not contain this layer's record.
     public var dontLoad = false
@@ -375,7 +383,8 @@ public struct CommonLayerOptions: Equatable, Sendable {
         c.stopBackward = try r.bool("stopbackward")
         c.onlyForward = try r.bool("onlyforward")
         c.dontUpdate = try r.int("dont_update", default: 0)
-        c.burninUpdate = try r.bool("burnin_update")
+        c.burninUpdate = try r.int("burnin_update", default: 0)
+        guard c.burninUpdate >= 0 else { throw r.sectionError("burnin_update must not be negative") }
         c.trainOnlyBN = try r.bool("train_only_bn")
         c.dontLoad = try r.bool("dontload")
         c.dontLoadScales = try r.bool("dontloadscales")

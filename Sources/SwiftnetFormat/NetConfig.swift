@@ -107,9 +107,15 @@ public struct NetConfig: Sendable {
         n.sgdrCycle = try r.int("sgdr_cycle", default: n.maxBatches)
         n.sgdrMult = try r.int("sgdr_mult", default: 2)
         n.adam = try r.bool("adam")
-        n.b1 = try r.float("B1", default: 0.9)
-        n.b2 = try r.float("B2", default: 0.999)
-        n.eps = try r.float("eps", default: 0.000001)
+        // As in darknet, B1, B2 and eps are read only with adam=1 (otherwise they are unused keys).
+        if n.adam {
+            n.b1 = try r.float("B1", default: 0.9)
+            n.b2 = try r.float("B2", default: 0.999)
+            n.eps = try r.float("eps", default: 0.000001)
+            guard n.b1 >= 0, n.b1 < 1, n.b2 >= 0, n.b2 < 1, n.eps > 0 else {
+                throw r.sectionError("Adam needs B1 and B2 in [0, 1) and eps > 0 (got B1=\(n.b1), B2=\(n.b2), eps=\(n.eps))")
+            }
+        }
         n.emaAlpha = try r.float("ema_alpha", default: 0)
         n.flip = try r.bool("flip", default: true)
         n.hue = try r.float("hue", default: 0)

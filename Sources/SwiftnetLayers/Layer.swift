@@ -88,6 +88,19 @@ public struct ForwardContext {
     public var workspace: UnsafeMutablePointer<Float>
     /// Targets, in training.
     public var truth: TrainingTruth?
+    /// Where training stands: completed iterations and the run's `max_batches` (DropBlock's schedule).
+    public var progress = TrainingProgress()
+}
+
+/// Completed training iterations out of `max_batches`.
+public struct TrainingProgress: Sendable, Equatable {
+    public var iteration = 0
+    public var maxBatches = 0
+
+    public init(iteration: Int = 0, maxBatches: Int = 0) {
+        self.iteration = iteration
+        self.maxBatches = maxBatches
+    }
 }
 
 /// What a layer's backward pass reads and writes besides its own state.

@@ -158,7 +158,8 @@ public final class Network {
     }
 
     /// Training forward pass with targets (the network input must be filled); every delta is reset first.
-    public func forwardTraining(truth: TrainingTruth) {
+    /// `progress` is where the run stands (layers with a schedule, such as DropBlock, use it).
+    public func forwardTraining(truth: TrainingTruth, progress: TrainingProgress = TrainingProgress()) {
         precondition(isTraining, "prepareForTraining() first")
         for layer in layers {
             layer.delta.fill(0)
@@ -167,7 +168,7 @@ public final class Network {
         var previous = input.pointer
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
-                                     training: true, workspace: workspace.pointer, truth: truth)
+                                     training: true, workspace: workspace.pointer, truth: truth, progress: progress)
             layer.forward(ctx)
             previous = layer.output.pointer
         }

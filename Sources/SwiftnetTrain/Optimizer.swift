@@ -1,26 +1,51 @@
+import Foundation
 import SwiftnetCore
 import SwiftnetFormat
 import SwiftnetLayers
 
-/// darknet's SGD step (spec §5.7): update buffers hold the summed negative gradients of the iteration's B images and
-/// double as momentum; weights decay `U ← U − λ·B·W`; then `W ← W + (η/B)·U` and `U ← μ·U`.
-public struct SGD {
+/// darknet's parameter update, once per iteration.
+///
+/// SGD (spec §5.7): update buffers hold the summed negative gradients of the iteration's B images and double as
+/// momentum; weights decay `U ← U − λ·B·W`; then `W ← W + (η/B)·U` and `U ← μ·U`.
+///
+/// Adam (`adam=1`), as darknet's GPU build runs it (its CPU build ignores the key): for every array of a
+/// `[convolutional]` layer — weights, biases and batch-norm scales, all with decay — `d = U − λ·B·W`,
+/// `m ← β₁m + (1−β₁)d`, `v ← β₂v + (1−β₂)d²`, `W ← W + η·m̂ / (√v̂ + ε)` with `m̂ = m/(1−β₁ᵗ)`, `v̂ = v/(1−β₂ᵗ)`,
+/// t the iteration just finished, η not divided by B; then `U ← 0`. Other layers keep SGD, as in darknet. The
+/// moments are not stored in `.weights` files, so a resumed run restarts them at zero.
+///
+/// Per-layer keys: `learning_rate` scales η; `dont_update`, `train_only_bn` and `burnin_update` (no update while
+/// `iteration < burnin_update × burn_in`; gradients keep accumulating until the first update) as in darknet.
+public final class Optimizer {
     public var momentum: Float
     public var decay: Float
+    /// β₁, β₂ and ε with Adam; nil for SGD.
+    public var adam: (b1: Float, b2: Float, eps: Float)?
+    public var burnIn: Int
+    private var moments: [ObjectIdentifier: (m: Buffer, v: Buffer)] = [:]
 
-    public init(momentum: Float, decay: Float) {
+    public init(momentum: Float, decay: Float, adam: (b1: Float, b2: Float, eps: Float)? = nil, burnIn: Int = 0) {
         self.momentum = momentum
         self.decay = decay
+        self.adam = adam
+        self.burnIn = burnIn
     }
 
-    /// Applies one step to every trainable layer at or above `firstLayer`, honouring per-layer `learning_rate`
-    /// multipliers, `dont_update` and `train_only_bn`.
+    /// The optimizer a cfg's `[net]` section asks for.
+    public convenience init(net: NetConfig) {
+        self.init(momentum: net.momentum, decay: net.decay, adam: net.adam ? (net.b1, net.b2, net.eps) : nil, burnIn: net.burnIn)
+    }
+
+    /// Applies one step to every trainable layer at or above `firstLayer`; `iteration` is the iteration just finished
+    /// (1 for the first).
     public func step(network: Network, rate: Float, imagesPerIteration batch: Int, iteration: Int, firstLayer: Int = 0) {
         let b = Float(batch)
         for layer in network.layers where layer.index >= firstLayer {
             let common = layer.spec.common
+            if common.burninUpdate > 0 && common.burninUpdate * burnIn > iteration { continue }
             let frozen = common.dontUpdate > 0 && iteration <= common.dontUpdate
             let eta = rate * common.learningRateScale
+            let useAdam = adam != nil && layer is ConvolutionalLayer
             for t in layer.trainables {
                 let value = t.value.pointer, update = t.update.pointer
                 let n = t.value.count
@@ -28,18 +53,38 @@ public struct SGD {
                     update.update(repeating: 0, count: n)
                     continue
                 }
-                let decay = t.decays ? self.decay * b : 0
-                let scale = eta / b
-                for i in 0..<n {
-                    var u = update[i]
-                    if decay != 0 { u -= decay * value[i] }
-                    value[i] += scale * u
-                    update[i] = momentum * u
+                if useAdam, let adam {
+                    adamStep(t, eta: eta, decay: decay * b, iteration: iteration, adam)
+                } else {
+                    let decay = t.decays ? self.decay * b : 0
+                    let scale = eta / b
+                    for i in 0..<n {
+                        var u = update[i]
+                        if decay != 0 { u -= decay * value[i] }
+                        value[i] += scale * u
+                        update[i] = momentum * u
+                    }
                 }
                 if common.clip > 0 {
                     for i in 0..<n { value[i] = min(common.clip, max(-common.clip, value[i])) }
                 }
             }
+        }
+    }
+
+    private func adamStep(_ t: Trainable, eta: Float, decay: Float, iteration: Int, _ adam: (b1: Float, b2: Float, eps: Float)) {
+        let key = ObjectIdentifier(t)
+        if moments[key] == nil { moments[key] = (Buffer(count: t.value.count), Buffer(count: t.value.count)) }
+        let (mBuffer, vBuffer) = moments[key]!
+        let w = t.value.pointer, d = t.update.pointer, m = mBuffer.pointer, v = vBuffer.pointer
+        let t1 = Float(max(1, iteration))
+        let correction1 = 1 - powf(adam.b1, t1), correction2 = 1 - powf(adam.b2, t1)
+        for i in 0..<t.value.count {
+            let g = d[i] - decay * w[i]
+            m[i] = adam.b1 * m[i] + (1 - adam.b1) * g
+            v[i] = adam.b2 * v[i] + (1 - adam.b2) * g * g
+            w[i] += eta * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + adam.eps)
+            d[i] = 0
         }
     }
 }

@@ -277,7 +277,7 @@ public final class Trainer {
         var interrupted = false
         var lastChart = Date.distantPast
         var lastPartial = Date.distantPast
-        let sgd = SGD(momentum: net.momentum, decay: net.decay)
+        let sgd = Optimizer(net: net)
         // The first multi-scale size (the largest) applies from the very first batch, as in darknet.
         if let random = lastYolo?.random, random != 0 { try chooseScale(first: true) }
         loader.prefetch()
@@ -298,7 +298,8 @@ public final class Trainer {
                     batch.input.withUnsafeBufferPointer { src in
                         network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
                     }
-                    network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes))
+                    network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes),
+                                            progress: TrainingProgress(iteration: iteration, maxBatches: maxBatches))
                     let reported = isClassifier ? (network.outputLayer as? SoftmaxLayer)?.crossEntropy : network.cost
                     guard let cost = reported else {
                         throw SwiftnetError.cfg(path: options.cfgPath, line: network.outputLayer.spec.line,

@@ -148,7 +148,7 @@ struct Benchmark: ParsableCommand {
             (0..<4).map { _ in LabelBox(classID: Int(rng.next() % UInt64(classes)), x: rng.uniform(0.2, 0.8), y: rng.uniform(0.2, 0.8),
                                         w: rng.uniform(0.05, 0.4), h: rng.uniform(0.05, 0.4)) }
         })
-        let sgd = SGD(momentum: 0.9, decay: 0.0005)
+        let sgd = Optimizer(momentum: 0.9, decay: 0.0005)
         func iteration() {
             network.forwardTraining(truth: truth)
             network.backward()

@@ -111,6 +111,12 @@ final class CfgLexingTests: XCTestCase {
         }
     }
 
+    /// `[region] background` is not read by AlexeyAB's darknet: reported as unused, not silently accepted.
+    func testRegionBackgroundIsUnused() throws {
+        let c = try parse(net + "[conv]\nfilters=25\nactivation=linear\n[region]\nclasses=0\nnum=1\nclasses=1\nbackground=1\n".replacingOccurrences(of: "classes=0\n", with: ""))
+        XCTAssertEqual(c.diagnostics.map(\.message), ["unused key 'background' in [region]"])
+    }
+
     func testNetDefaults() throws {
         let c = try parse("[network]\nwidth=64\nheight=32\nchannels=3\nbatch=64\nsubdivisions=6\nsaturation=0\n[conv]\nactivation=linear\n")
         XCTAssertEqual(c.net.miniBatch, 10)

@@ -12,6 +12,8 @@ final class GradientTests: XCTestCase {
         var net: Network
         var input: [Float]
         var truth: [Float]
+        /// Where training stands (DropBlock's schedule).
+        var progress = TrainingProgress()
     }
 
     func make(_ body: String, width: Int, height: Int, channels: Int, batch: Int = 2, seed: UInt64 = 1, positive: Bool = false) throws -> Setup {
@@ -39,7 +41,7 @@ final class GradientTests: XCTestCase {
     func loss(_ s: Setup) -> Double {
         s.net.input.set(s.input)
         for case let dropout as DropoutLayer in s.net.layers { dropout.seed(42) }
-        s.net.forwardTraining(truth: TrainingTruth(vectors: s.truth))
+        s.net.forwardTraining(truth: TrainingTruth(vectors: s.truth), progress: s.progress)
         let cost = s.net.layers[s.net.layers.count - 1]
         return 0.5 * cost.output.array.reduce(0.0) { $0 + Double($1) }
     }
@@ -148,6 +150,10 @@ final class GradientTests: XCTestCase {
         check(try make("[batchnorm]\n", width: 3, height: 2, channels: 2, batch: 3))
         check(try make("[activation]\nactivation=mish\n[empty]\n", width: 3, height: 2, channels: 2))
         check(try make("[dropout]\nprobability=0.3\n", width: 4, height: 2, channels: 2))
+        // DropBlock at the end of its ramp: 3×3 blocks on an 8×8 map, the per-image rescaling included.
+        var block = try make("[dropout]\nprobability=0.9\ndropblock=1\ndropblock_size_abs=3\n", width: 8, height: 8, channels: 3)
+        block.progress = TrainingProgress(iteration: 100, maxBatches: 100)
+        check(block, "dropblock")
     }
 
     /// `[softmax]` as the loss layer with label-smoothed targets: delta = t − p = −∂/∂logits of −Σ t·ln p
