@@ -46,7 +46,9 @@ public struct ConvolutionalConfig: Equatable, Sendable {
         }
         try rejectUnsupported(&r, ["antialiasing", "share_index", "binary", "xnor", "bin_output", "dot", "sway", "rotate",
                                    "stretch", "stretch_sway", "coordconv", "assisted_excitation", "deform"])
-        r.ignore(["angle", "grad_centr", "reverse", "stream", "wait_stream"])
+        r.ignore(["angle", "stream", "wait_stream"])
+        r.notImplemented([("grad_centr", "gradient centralisation of the weight updates on GPU"),
+                          ("reverse", "an experimental rewrite of the weight updates on GPU")])
         return c
     }
 }
@@ -221,7 +223,8 @@ public struct YoloConfig: Equatable, Sendable {
         y.nmsKind = try parseEnum(&r, "nms_kind", default: .default)
         y.betaNMS = try r.float("beta_nms", default: 0.6)
         r.ignore(["show_details", "embedding_layer", "track_history_size", "sim_thresh", "dets_for_track",
-                  "dets_for_show", "track_ciou_norm", "embedding_filters", "map"])
+                  "dets_for_show", "track_ciou_norm", "embedding_filters"])
+        r.notImplemented([("map", "remaps the truths' class ids through a file in the loss")])
         return y
     }
 }

@@ -141,13 +141,22 @@ public struct NetConfig: Sendable {
         if n.timeSteps != 1, let option = r.option("time_steps") {
             throw r.error(option, "time_steps other than 1 (recurrent networks) is not supported")
         }
-        // darknet options that do not change swiftnet's numbers (GPU memory, video, experimental features).
-        r.ignore(["track", "augment_speed", "sequential_subdivisions", "loss_scale", "dynamic_minibatch",
-                  "optimized_memory", "workspace_size_limit_MB", "use_cuda_graph", "try_fix_nan", "seq_scales",
-                  "weights_reject_freq", "equidistant_point", "badlabels_rejection_percentage",
-                  "num_sigmas_reject_badlabels", "adversarial_lr", "contrastive", "contrastive_jit_flip",
-                  "contrastive_color", "unsupervised", "attention", "show_receptive_field", "cudnn_half",
-                  "max_chart_loss", "center", "rgb"])
+        // darknet options that cannot change a CPU run's numbers: GPU memory and precision, display, keys only
+        // darknet's GPU build acts on (its CPU build, like swiftnet, ignores them), and pjreddie-era keys.
+        r.ignore(["augment_speed", "sequential_subdivisions", "loss_scale", "optimized_memory", "workspace_size_limit_MB",
+                  "use_cuda_graph", "try_fix_nan", "seq_scales", "contrastive_jit_flip", "contrastive_color", "attention",
+                  "show_receptive_field", "cudnn_half", "center", "rgb"])
+        r.notImplemented([
+            ("dynamic_minibatch", "rescales the mini-batch with multi-scale training"),
+            ("weights_reject_freq", "re-initialises the most similar pair of filters periodically"),
+            ("equidistant_point", "zeroes small [yolo] deltas late in training"),
+            ("badlabels_rejection_percentage", "drops the truths with the largest deltas as bad labels"),
+            ("num_sigmas_reject_badlabels", "drops truths whose deltas are outliers as bad labels"),
+            ("contrastive", "duplicates samples in pairs for a [contrastive] layer"),
+            ("unsupervised", "trains the classifier without labels"),
+            ("track", "loads sequential video frames"),
+            ("adversarial_lr", "adds an adversarial input-perturbation pass on GPU"),
+        ])
         return n
     }
 }

@@ -98,6 +98,10 @@ public struct NetworkConfig: Sendable {
     }
 
     private mutating func report(_ reader: OptionReader) {
+        for (option, effect) in reader.unimplemented {
+            diagnostics.append(Diagnostic(path: path, line: option.line,
+                                          message: "'\(option.key)=\(option.value)' in [\(reader.section.name)] is not implemented by swiftnet and is ignored (darknet: \(effect))"))
+        }
         for option in reader.unused() {
             var message = "unused key '\(option.key)' in [\(reader.section.name)]"
             if let known = reader.suggestion(for: option.key), known != option.key {

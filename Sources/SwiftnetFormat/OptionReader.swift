@@ -6,6 +6,8 @@ public struct OptionReader {
     private var used: Set<Int> = []
     /// Every key the parser looked up, present or not: the keys this section knows.
     public private(set) var known: Set<String> = []
+    /// Keys darknet acts on that swiftnet does not implement, set to a non-zero value: warnings with their line.
+    public private(set) var unimplemented: [(option: CfgOption, effect: String)] = []
 
     public init(path: String, section: CfgSection) {
         self.path = path
@@ -25,6 +27,16 @@ public struct OptionReader {
     /// Marks keys as known (read and deliberately ignored), e.g. darknet options that do not change the numbers.
     public mutating func ignore(_ keys: [String]) {
         for key in keys { _ = option(key) }
+    }
+
+    /// Keys that change darknet's results but are not implemented: accepted at 0 (their default), otherwise recorded
+    /// in ``unimplemented`` so that the user is told, with the line, that swiftnet ignores them.
+    public mutating func notImplemented(_ keys: [(key: String, effect: String)]) {
+        for (key, effect) in keys {
+            guard let option = option(key) else { continue }
+            if let v = Double(Self.splitComment(option.value).body), v == 0 { continue }
+            unimplemented.append((option, effect))
+        }
     }
 
     public func error(_ option: CfgOption, _ message: String) -> SwiftnetError {

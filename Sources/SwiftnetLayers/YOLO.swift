@@ -98,7 +98,13 @@ public final class YoloLayer: Layer, DetectionLayer {
         return result
     }
 
-    public override func backward(_ ctx: BackwardContext) { passDelta(ctx) }
+    /// The deltas go back scaled by `delta_normalizer` (darknet's GPU build; its CPU build ignores the key).
+    public override func backward(_ ctx: BackwardContext) {
+        guard let inputDelta = ctx.inputDelta else { return }
+        let n = ctx.batch * outputShape.count, scale = config.deltaNormalizer
+        if scale == 1 { return passDelta(ctx) }
+        for i in 0..<n { inputDelta[i] += scale * delta[i] }
+    }
 
     public override var tableText: String { "yolo" }
 }

@@ -117,6 +117,17 @@ final class CfgLexingTests: XCTestCase {
         XCTAssertEqual(c.diagnostics.map(\.message), ["unused key 'background' in [region]"])
     }
 
+    /// Keys that change darknet's results but that swiftnet does not implement: warned about at a non-zero value.
+    func testUnimplementedKeysAreWarnedAboutWhenSet() throws {
+        let c = try parse("[net]\nwidth=32\nheight=32\nchannels=3\ndynamic_minibatch=1\ncontrastive=0\ntry_fix_nan=1\n"
+                          + "[conv]\nfilters=18\nactivation=linear\ngrad_centr=1\n[yolo]\nclasses=1\nnum=3\nmap=data/coco9k.map\n")
+        XCTAssertEqual(c.diagnostics.map(\.description), [
+            "t.cfg:5: 'dynamic_minibatch=1' in [net] is not implemented by swiftnet and is ignored (darknet: rescales the mini-batch with multi-scale training)",
+            "t.cfg:11: 'grad_centr=1' in [conv] is not implemented by swiftnet and is ignored (darknet: gradient centralisation of the weight updates on GPU)",
+            "t.cfg:15: 'map=data/coco9k.map' in [yolo] is not implemented by swiftnet and is ignored (darknet: remaps the truths' class ids through a file in the loss)",
+        ])
+    }
+
     func testNetDefaults() throws {
         let c = try parse("[network]\nwidth=64\nheight=32\nchannels=3\nbatch=64\nsubdivisions=6\nsaturation=0\n[conv]\nactivation=linear\n")
         XCTAssertEqual(c.net.miniBatch, 10)

@@ -276,3 +276,20 @@ final class OtherLayerTests: XCTestCase {
         XCTAssertEqual(dets[0].box.x, 0.5, accuracy: 1e-7)
     }
 }
+
+/// `[yolo] delta_normalizer` scales the deltas passed back (darknet's GPU build).
+final class YoloDeltaNormalizerTests: XCTestCase {
+    func testDeltasGoBackScaled() throws {
+        for (normalizer, scale) in [("", Float(1)), ("delta_normalizer=0.25\n", Float(0.25))] {
+            let net = try makeNetwork("[net]\nwidth=2\nheight=2\nchannels=6\n[activation]\nactivation=linear\n[yolo]\nclasses=1\nnum=1\nmask=0\nanchors=1,1\n" + normalizer)
+            try net.prepareForTraining()
+            let yolo = try XCTUnwrap(net.layers[1] as? YoloLayer)
+            let values = randomValues(yolo.delta.count, seed: 3)
+            yolo.delta.set(values)
+            net.layers[0].delta.fill(0)
+            yolo.backward(BackwardContext(input: net.layers[0].output.pointer, inputDelta: net.layers[0].delta.pointer,
+                                          batch: 1, workspace: net.input.pointer))
+            assertClose(net.layers[0].delta.array, values.map { $0 * scale }, tolerance: 1e-7)
+        }
+    }
+}
