@@ -39,6 +39,8 @@ public final class BatchNormLayer: Layer {
 
     public override var trainables: [Trainable] { weightTrainables }
 
+    public override var trainingFloatsPerImage: Int { outputShape.count }
+
     public override func allocateTraining() {
         if normalized.count != batch * outputShape.count {
             normalized = Buffer(count: batch * outputShape.count)

@@ -67,6 +67,8 @@ public final class ConnectedLayer: Layer {
 
     public override var trainables: [Trainable] { weightTrainables }
 
+    public override var trainingFloatsPerImage: Int { 2 * config.outputs }
+
     public override func allocateTraining() {
         let n = batch * config.outputs
         if preActivation.count != n {

@@ -81,6 +81,8 @@ public final class ConvolutionalLayer: Layer {
 
     public override var trainables: [Trainable] { weightTrainables }
 
+    public override var trainingFloatsPerImage: Int { outputShape.count * (config.batchNormalize ? 2 : 1) }
+
     public override func allocateTraining() {
         let n = batch * outputShape.count
         if preActivation.count != n { preActivation = Buffer(count: n) }

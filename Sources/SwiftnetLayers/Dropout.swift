@@ -26,6 +26,8 @@ public final class DropoutLayer: Layer {
     private var mask = Buffer(count: 0)
     private var rng = SeededRandom(seed: 0xD50)
 
+    public override var trainingFloatsPerImage: Int { outputShape.count }
+
     public override func allocateTraining() {
         if mask.count != batch * outputShape.count { mask = Buffer(count: batch * outputShape.count) }
         rng = SeededRandom(seed: 0xD50 &+ UInt64(index))

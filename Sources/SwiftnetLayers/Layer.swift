@@ -182,6 +182,10 @@ open class Layer {
     /// Allocates the buffers a training forward/backward needs (called after every reshape in training mode).
     open func allocateTraining() {}
 
+    /// Floats per image that ``allocateTraining()`` keeps besides `output` and `delta` (saved pre-activations,
+    /// normalised values, masks), for memory planning.
+    open var trainingFloatsPerImage: Int { 0 }
+
     /// Accumulates `delta` into the input's delta (and referenced layers' deltas) and into parameter updates.
     open func backward(_ ctx: BackwardContext) {}
 

@@ -37,6 +37,8 @@ public final class MaxPoolLayer: Layer {
 
     deinit { argmax.deallocate() }
 
+    public override var trainingFloatsPerImage: Int { outputShape.count }
+
     public override func allocateTraining() {
         let n = batch * outputShape.count
         if argmax.count != n {

@@ -84,7 +84,8 @@ public final class Network {
                 let out = try layer.reshape(input: shape, layers: layers)
                 guard out.w > 0, out.h > 0, out.c > 0 else { throw ShapeError("output shape \(out) is empty") }
                 if allocated {
-                    let floats = MemoryBudget.product(batch, out.w, out.h, out.c, isTraining ? 2 : 1)
+                    let perImage = out.w * out.h * out.c * (isTraining ? 2 : 1) + (isTraining ? layer.trainingFloatsPerImage : 0)
+                    let floats = MemoryBudget.product(batch, perImage)
                     activations = activations.flatMap { total in floats.flatMap { total.addingReportingOverflow($0).overflow ? nil : total + $0 } }
                     try MemoryBudget.check(activations, "the activations up to here, at \(width)×\(height) with batch \(batch),")
                 }
@@ -142,15 +143,18 @@ public final class Network {
         }
         isTraining = true
         for layer in layers { layer.training = true }
-        // Training keeps about three tensors per layer output (output, delta, pre-activation or normalised values).
-        let activations = layers.reduce(Optional(batch * width * height * channels)) { total, layer in
-            guard let total, let floats = MemoryBudget.product(3, batch, layer.outputShape.count) else { return nil }
-            let (sum, overflow) = total.addingReportingOverflow(floats)
-            return overflow ? nil : sum
-        }
-        try checkMemory(activations: activations)
+        try checkMemory(activations: MemoryBudget.product(batch, trainingFloatsPerImage))
         allocate()
     }
+
+    /// Floats one image of a training pass keeps at the current size: the input, every layer's output and delta, and
+    /// what layers save for backward.
+    public var trainingFloatsPerImage: Int {
+        layers.reduce(width * height * channels) { $0 + 2 * $1.outputShape.count + $1.trainingFloatsPerImage }
+    }
+
+    /// Floats of the largest layer's scratch space (training sizes once ``prepareForTraining()`` has run).
+    public var workspaceFloats: Int { layers.map(\.workspaceCount).max() ?? 0 }
 
     /// Layers below the last `stopbackward=1` layer (inclusive) receive no deltas and no updates.
     public var firstTrainedLayer: Int {

@@ -50,6 +50,8 @@ public final class ScaleChannelsLayer: Layer {
 
     private var preActivation = Buffer(count: 0)
 
+    public override var trainingFloatsPerImage: Int { outputShape.count }
+
     public override func allocateTraining() {
         if preActivation.count != batch * outputShape.count { preActivation = Buffer(count: batch * outputShape.count) }
     }

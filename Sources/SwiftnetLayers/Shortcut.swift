@@ -96,6 +96,8 @@ public final class ShortcutLayer: Layer {
 
     public override var trainables: [Trainable] { config.weights == .none ? [] : [weightTrainable] }
 
+    public override var trainingFloatsPerImage: Int { outputShape.count }
+
     public override func allocateTraining() {
         if preActivation.count != batch * outputShape.count { preActivation = Buffer(count: batch * outputShape.count) }
         if config.weights != .none { _ = weightTrainable }

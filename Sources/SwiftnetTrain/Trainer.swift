@@ -57,7 +57,7 @@ public struct TrainingError: Error, CustomStringConvertible {
 /// forward/backward passes, one SGD update per iteration with the cfg's schedule, checkpoints in `backup`.
 public final class Trainer {
     public let options: TrainOptions
-    public let config: NetworkConfig
+    public private(set) var config: NetworkConfig
     public let network: Network
     public let dataset: TrainingDataset
     public let name: String
@@ -133,11 +133,20 @@ public final class Trainer {
         guard config.net.channels == 3 else {
             throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "training needs channels=3 (colour images)")
         }
-        let net = config.net
-        guard net.batch >= net.subdivisions else {
-            throw SwiftnetError.cfg(path: options.cfgPath, line: net.line,
-                                    message: "batch=\(net.batch) is smaller than subdivisions=\(net.subdivisions): a mini-batch (batch/subdivisions, whole images) would be empty")
+        guard config.net.batch >= config.net.subdivisions else {
+            throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line,
+                                    message: "batch=\(config.net.batch) is smaller than subdivisions=\(config.net.subdivisions): a mini-batch (batch/subdivisions, whole images) would be empty")
         }
+        let largest = Self.largestInput(config: config, lastYolo: yolo, width: options.width, height: options.height)
+        let plan = try TrainingMemory.plan(config: config, width: largest.width, height: largest.height, budget: TrainingMemory.budgetBytes)
+        if plan.subdivisions != config.net.subdivisions {
+            log(String(format: "memory: a pass of %d images at %d×%d would need %.1f GiB, more than the %.1f GiB training may use here (80 %% of memory); "
+                       + "subdivisions %d → %d (%d images per pass; the batch of %d and its update are the same)",
+                       config.net.miniBatch, largest.width, largest.height, plan.originalBytes / 1_073_741_824, Double(TrainingMemory.budgetBytes) / 1_073_741_824,
+                       config.net.subdivisions, plan.subdivisions, config.net.batch / plan.subdivisions, config.net.batch))
+            config.net.subdivisions = plan.subdivisions
+        }
+        let net = config.net
         if net.batch % net.subdivisions != 0 {
             log("warning: batch=\(net.batch) is not a multiple of subdivisions=\(net.subdivisions): each iteration trains \(net.subdivisions) × \(net.miniBatch) = \(net.subdivisions * net.miniBatch) images (darknet's integer division)")
         }
@@ -397,6 +406,17 @@ public final class Trainer {
         return max(100, epochs4)
     }
 
+    /// The largest input a run trains at: the first multi-scale size when `random` is set, else the input size.
+    static func largestInput(config: NetworkConfig, lastYolo: YoloConfig?, width: Int?, height: Int?) -> (width: Int, height: Int) {
+        let net = config.net
+        let w0 = width ?? net.width, h0 = height ?? net.height
+        guard let random = lastYolo?.random, random != 0 else { return (w0, h0) }
+        let factor = random == 1 ? 1.4 : random
+        let step = max(1, net.resizeStep)
+        func dimension(_ base: Int) -> Int { max(step, Int((factor * Float(base) / Float(step) + 1).rounded()) * step) }
+        return (max(w0, dimension(w0)), max(h0, dimension(h0)))
+    }
+
     /// Multi-scale training (spec §5.4): every 10 iterations a new size `round(v·W0/step + 1)·step`.
     private func chooseScale(first: Bool) throws {
         let net = config.net
@@ -508,4 +528,48 @@ func formatDuration(_ seconds: Double) -> String {
     let s = Int(seconds.rounded())
     let clock = String(format: "%d:%02d:%02d", (s / 3600) % 24, (s / 60) % 60, s % 60)
     return s >= 86400 ? "\(s / 86400)d \(clock)" : clock
+}
+
+/// What training at a given size needs in memory, and the subdivisions that make it fit.
+public enum TrainingMemory {
+    /// What a run may use: 80 % of physical memory (the rest for the system and other processes).
+    public static var budgetBytes: Int { MemoryBudget.bytes / 5 * 4 }
+
+    /// Bytes of a run: every layer's training buffers for one pass of `miniBatch` images, the scratch space, the
+    /// parameters with their update buffers (and Adam's moments), and the loader's two batches of input images.
+    public static func bytes(perImage: Int, workspace: Int, parameters: Int, miniBatch: Int, imagesPerIteration: Int,
+                             inputFloats: Int, adam: Bool) -> Double {
+        let floats = Double(perImage) * Double(miniBatch) + Double(workspace) + Double(parameters) * (adam ? 4 : 2)
+            + 2 * Double(imagesPerIteration) * Double(inputFloats)
+        return 4 * floats
+    }
+
+    /// The smallest subdivisions (at least the cfg's, dividing `batch` where possible) whose pass fits `budget`
+    /// bytes at `width × height`; an error when even one image per pass does not fit.
+    public static func plan(config: NetworkConfig, width: Int, height: Int, budget: Int) throws -> (subdivisions: Int, originalBytes: Double) {
+        let net = config.net
+        let probe = try Network(config: config, batch: 1, width: width, height: height, allocate: false)
+        try probe.prepareForTraining()
+        let perImage = probe.trainingFloatsPerImage, workspace = probe.workspaceFloats
+        let inputFloats = width * height * net.channels
+        func need(_ subdivisions: Int) -> Double {
+            let mini = max(1, net.batch / subdivisions)
+            return bytes(perImage: perImage, workspace: workspace, parameters: probe.parameterCount, miniBatch: mini,
+                         imagesPerIteration: mini * subdivisions, inputFloats: inputFloats, adam: net.adam)
+        }
+        let original = need(net.subdivisions)
+        var subdivisions = net.subdivisions
+        while need(subdivisions) > Double(budget) {
+            guard net.batch / subdivisions > 1 else {
+                throw SwiftnetError.cfg(path: config.path, line: net.line, message: String(format:
+                    "training at %d×%d needs %.1f GiB even with one image per pass, more than the %.1f GiB this machine allows (80 %% of its memory); "
+                    + "train at a smaller size (--width/--height) or without multi-scale (--set yolo.random=0)",
+                    width, height, need(subdivisions) / 1_073_741_824, Double(budget) / 1_073_741_824))
+            }
+            // The next subdivisions that divides the batch (so every pass has the same number of images), else +1.
+            let next = (subdivisions + 1...net.batch).first { net.batch % $0 == 0 && net.batch / $0 < net.batch / subdivisions }
+            subdivisions = next ?? subdivisions + 1
+        }
+        return (subdivisions, original)
+    }
 }

@@ -11,7 +11,9 @@ enum BundledModel {
     /// built in (`.build/<config>/swiftnet` → three levels up).
     static func root() -> String? {
         var candidates = [FileManager.default.currentDirectoryPath]
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        // The executable's real path (found through PATH, a symlink or a relative path alike).
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? Bundle.main.executablePath ?? CommandLine.arguments[0]
+        let executable = URL(fileURLWithPath: path).resolvingSymlinksInPath()
         var dir = executable.deletingLastPathComponent()
         for _ in 0..<4 {
             candidates.append(dir.path)
