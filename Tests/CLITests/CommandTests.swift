@@ -38,6 +38,15 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("give a .cfg file (positionally or as --cfg)"), none.stderr)
     }
 
+    func testThreadsAboveTheCoreCountAreClamped() throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let r = try CLI.run(["benchmark", SharedData.projectRoot.appendingPathComponent("cfg/shapes.cfg").path,
+                             "--threads", String(cores + 7), "--runs", "1", "--warmup", "0"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("warning: --threads \(cores + 7) is more than the \(cores) cores of this machine; using \(cores)"), r.stderr)
+        XCTAssertTrue(r.stdout.contains(", \(cores) threads: median"), r.stdout)
+    }
+
     func testShapesDatasetRefusesAnEmptyTrainingList() throws {
         let dir = try SharedData.temporaryDirectory()
         let r = try CLI.run(["dataset", "shapes", "--out", dir + "/s", "--count", "3", "--valid-fraction", "0.9"])

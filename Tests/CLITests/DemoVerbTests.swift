@@ -64,6 +64,9 @@ final class DemoVerbTests: XCTestCase {
         let bare = try CLI.run(["map"], directory: work, environment: env)
         XCTAssertEqual(bare.status, 0, bare.stderr)
         XCTAssertTrue(bare.stdout.hasPrefix("no --data: evaluating "), bare.stdout)
+        // stderr is a pipe here, not a terminal: progress comes as whole lines (at most one a second), never `\r`.
+        XCTAssertFalse(bare.stderr.contains("\r"), bare.stderr)
+        XCTAssertTrue(bare.stderr.contains("400/400 images\n"), bare.stderr)
         let data = work + "/cache/swiftnet/shapes-detection-v1/shapes.data"
         let root = SharedData.projectRoot.path
         let explicit = try CLI.run(["map", "--data", data, "--cfg", root + "/cfg/shapes.cfg", "--weights", root + "/data/shapes.weights"],

@@ -1,4 +1,5 @@
 import SwiftnetData
+import SwiftnetFormat
 import SwiftnetTrain
 import XCTest
 
@@ -29,5 +30,29 @@ final class ChartTests: XCTestCase {
         XCTAssertEqual(chart.maxLoss, 20)
         // Losses above the axis are drawn at its top (y = 60).
         XCTAssertEqual(pixel(chart.render(footer: ""), 500, 60), [0, 0, 255])
+    }
+}
+
+/// Training keeps a pass within memory: subdivisions rise (same batch) until it fits, and a size that cannot fit
+/// even one image per pass is an error naming it.
+final class TrainingMemoryTests: XCTestCase {
+    let cfg = "[net]\nbatch=16\nsubdivisions=2\nwidth=64\nheight=64\nchannels=3\n[convolutional]\nfilters=16\nsize=3\npad=1\nbatch_normalize=1\nactivation=leaky\n[convolutional]\nfilters=16\nsize=3\npad=1\nactivation=leaky\n"
+
+    func testSubdivisionsRiseUntilAPassFits() throws {
+        let config = try NetworkConfig(text: cfg, path: "m.cfg")
+        let roomy = try TrainingMemory.plan(config: config, width: 64, height: 64, budget: 1 << 34)
+        XCTAssertEqual(roomy.subdivisions, 2, "fits as the cfg says")
+        // Per image: input 3·64² + conv1 (output, delta, pre-activation, normalised) 4·16·64² + conv2 3·16·64².
+        let perImage = 3 * 4096 + 4 * 16 * 4096 + 3 * 16 * 4096
+        let eight = Double(roomy.originalBytes)
+        XCTAssertGreaterThan(eight, Double(4 * 8 * perImage), "8 images per pass at least")
+        // A budget between what 2 and 4 images per pass need: 16/8 = 2 images per pass.
+        let budget = Int(eight) - 4 * 5 * perImage
+        let tight = try TrainingMemory.plan(config: config, width: 64, height: 64, budget: budget)
+        XCTAssertEqual(tight.subdivisions, 8)
+        XCTAssertThrowsError(try TrainingMemory.plan(config: config, width: 64, height: 64, budget: 1000)) { error in
+            XCTAssertTrue("\(error)".contains("training at 64×64 needs"), "\(error)")
+            XCTAssertTrue("\(error)".contains("even with one image per pass"), "\(error)")
+        }
     }
 }
