@@ -31,6 +31,16 @@ static void sn_jpeg_emit(j_common_ptr cinfo, int level) {
     if (level < 0 && cinfo->err->msg_code == JWRN_JPEG_EOF) err->truncated = 1;
 }
 
+/* Errors jump back to the caller's setjmp; warnings are silent but for a truncated file. */
+static struct jpeg_error_mgr *sn_jpeg_error_manager(sn_jpeg_error *jerr) {
+    struct jpeg_error_mgr *manager = jpeg_std_error(&jerr->base);
+    jerr->base.error_exit = sn_jpeg_error_exit;
+    jerr->base.output_message = sn_jpeg_silent;
+    jerr->base.emit_message = sn_jpeg_emit;
+    jerr->truncated = 0;
+    return manager;
+}
+
 static void sn_copy_error(char *dst, size_t size, const char *src) {
     if (size == 0) return;
     strncpy(dst, src, size - 1);
@@ -42,11 +52,7 @@ int sn_decode_jpeg(const unsigned char *data, size_t size, sn_decoded_image *out
     sn_jpeg_error jerr;
     unsigned char *volatile pixels = NULL;
     memset(out, 0, sizeof(*out));
-    cinfo.err = jpeg_std_error(&jerr.base);
-    jerr.base.error_exit = sn_jpeg_error_exit;
-    jerr.base.output_message = sn_jpeg_silent;
-    jerr.base.emit_message = sn_jpeg_emit;
-    jerr.truncated = 0;
+    cinfo.err = sn_jpeg_error_manager(&jerr);
     if (setjmp(jerr.jump)) {
         sn_copy_error(out->error, sizeof(out->error), jerr.message);
         jpeg_destroy_decompress(&cinfo);
@@ -104,11 +110,7 @@ int sn_read_jpeg_coefficients(const unsigned char *data, size_t size, sn_jpeg_co
     struct jpeg_decompress_struct cinfo;
     sn_jpeg_error jerr;
     memset(out, 0, sizeof(*out));
-    cinfo.err = jpeg_std_error(&jerr.base);
-    jerr.base.error_exit = sn_jpeg_error_exit;
-    jerr.base.output_message = sn_jpeg_silent;
-    jerr.base.emit_message = sn_jpeg_emit;
-    jerr.truncated = 0;
+    cinfo.err = sn_jpeg_error_manager(&jerr);
     if (setjmp(jerr.jump)) {
         sn_copy_error(out->error, sizeof(out->error), jerr.message);
         jpeg_destroy_decompress(&cinfo);
