@@ -1,12 +1,8 @@
 // swift-tools-version:5.10
 import PackageDescription
 
-/// Kernels are the product: build the core kernels, layers and the pixel/augmentation kernels with bounds checks off
-/// in release builds (about 1.8× the loader's throughput). Every module that parses user input (cfg, weights, labels,
-/// evaluation files, training lists) keeps Swift's checks; image files are decoded by libjpeg/libpng.
-let fast: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked", "-wmo"], .when(configuration: .release)),
-]
+// No unsafe flags anywhere: SwiftPM refuses packages with them as versioned dependencies. Release builds are
+// whole-module optimised by default, and the kernels' hot loops run over unsafe buffer pointers explicitly.
 
 let package = Package(
     name: "swiftnet",
@@ -28,11 +24,11 @@ let package = Package(
         // Format layer: cfg / .data / .names / .weights parsing, no math.
         .target(name: "SwiftnetFormat"),
         // Core: tensors, kernels, GEMM behind one interface, threading.
-        .target(name: "SwiftnetCore", dependencies: ["SwiftnetFormat", "COpenBLAS"], swiftSettings: fast),
+        .target(name: "SwiftnetCore", dependencies: ["SwiftnetFormat", "COpenBLAS"]),
         // Layers: one file per cfg section, the network graph, weights binding.
-        .target(name: "SwiftnetLayers", dependencies: ["SwiftnetFormat", "SwiftnetCore"], swiftSettings: fast),
+        .target(name: "SwiftnetLayers", dependencies: ["SwiftnetFormat", "SwiftnetCore"]),
         // Data: image decode/encode, darknet's resize and letterbox, drawing.
-        .target(name: "SwiftnetData", dependencies: ["SwiftnetFormat", "SwiftnetCore", "CImageCodec"], swiftSettings: fast),
+        .target(name: "SwiftnetData", dependencies: ["SwiftnetFormat", "SwiftnetCore", "CImageCodec"]),
         // Evaluation: darknet's `detector map` and pycocotools' COCO AP, from files or live detections.
         .target(name: "SwiftnetEval", dependencies: ["SwiftnetFormat", "SwiftnetCore"]),
         // Detection: boxes, NMS, the detect pipeline and its output formats.
