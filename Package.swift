@@ -7,8 +7,8 @@ import PackageDescription
 let package = Package(
     name: "swiftnet",
     products: [
-        .executable(name: "swiftnet", targets: ["swiftnet"]),
-        .library(name: "Swiftnet", targets: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo"]),
+        .executable(name: "swiftnet", targets: ["SwiftnetCLI"]),
+        .library(name: "Swiftnet", targets: ["Swiftnet", "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,11 +36,13 @@ let package = Package(
 
         // Training: schedule, optimizer, data loading, the training loop and its checkpoints.
         .target(name: "SwiftnetTrain", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval"]),
+        // The umbrella module: Detector and Classifier, Sendable, batching concurrent calls.
+        .target(name: "Swiftnet", dependencies: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect"]),
         // Model zoo: cfg generators for the published network families, anchor clustering and cfg anchor rewriting.
         .target(name: "SwiftnetZoo", dependencies: ["SwiftnetFormat"]),
 
         .executableTarget(
-            name: "swiftnet",
+            name: "SwiftnetCLI",
             dependencies: [
                 "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat", "SwiftnetCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["swiftnet", "SwiftnetData", "TestSupport"]),
+        .testTarget(name: "SwiftnetTests", dependencies: ["Swiftnet", "SwiftnetFormat", "SwiftnetLayers", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftnetCLI", "SwiftnetData", "TestSupport"]),
     ]
 )

@@ -87,7 +87,7 @@ public struct AugmentParameters: Equatable, Sendable {
 
     /// The batch mixing a detection training run uses when the per-call coin allows it (spec §5.3 step 1): code 1
     /// MixUp, 3 and 4 Mosaic, 2 CutMix — **a swiftnet extension**: darknet disables `cutmix=1` for detection with
-    /// the message `cutmix=1 - isn't supported for Detector`, swiftnet pastes a rectangle from a second image
+    /// the message `cutmix=1 - isn't supported for DetectionPipeline`, swiftnet pastes a rectangle from a second image
     /// (``DetectionBatchAugment``).
     ///
     /// - Throws: ``SwiftnetError/invalid(_:)`` for mosaic together with `letter_box=1` (fatal in darknet too) and

@@ -47,14 +47,23 @@ public enum DetectionOutput {
                Double(b.w * Float(w)).rounded(), Double(b.h * Float(h)).rounded())
     }
 
-    /// One image's object in darknet's `-out` JSON (`detection_to_json`): every class probability above 0.005.
-    public static func jsonImage(_ detections: [Detection], names: [String], frameID: Int, filename: String) -> String {
-        var objects: [String] = []
+    /// The objects of darknet's `-out` JSON (`detection_to_json`), in its order: every class probability above 0.005
+    /// of every detection (probabilities under the detection threshold are already 0), `dont_show` names skipped.
+    public static func objects(_ detections: [Detection], names: [String]) -> [(classID: Int, box: Box, confidence: Float)] {
+        var objects: [(classID: Int, box: Box, confidence: Float)] = []
         for d in detections {
             for (k, p) in d.probabilities.enumerated() where p > 0.005 && !names[k].hasPrefix("dont_show") {
-                objects.append(String(format: "  {\"class_id\":%d, \"name\":\"%@\", \"relative_coordinates\":{\"center_x\":%f, \"center_y\":%f, \"width\":%f, \"height\":%f}, \"confidence\":%f}",
-                                      k, jsonEscaped(names[k]), Double(d.box.x), Double(d.box.y), Double(d.box.w), Double(d.box.h), Double(p)))
+                objects.append((k, d.box, p))
             }
+        }
+        return objects
+    }
+
+    /// One image's object in darknet's `-out` JSON (`detection_to_json`).
+    public static func jsonImage(_ detections: [Detection], names: [String], frameID: Int, filename: String) -> String {
+        let objects = Self.objects(detections, names: names).map { o in
+            String(format: "  {\"class_id\":%d, \"name\":\"%@\", \"relative_coordinates\":{\"center_x\":%f, \"center_y\":%f, \"width\":%f, \"height\":%f}, \"confidence\":%f}",
+                   o.classID, jsonEscaped(names[o.classID]), Double(o.box.x), Double(o.box.y), Double(o.box.w), Double(o.box.h), Double(o.confidence))
         }
         return "{\n \"frame_id\":\(frameID), \n \"filename\":\"\(jsonEscaped(filename))\", \n \"objects\": [ \n"
             + objects.joined(separator: ", \n") + "\n ] \n}"

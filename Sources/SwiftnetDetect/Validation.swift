@@ -8,12 +8,12 @@ import SwiftnetLayers
 /// Runs a detection network over a validation image list, the way `darknet detector map` and `detector valid` do:
 /// letterbox only from the cfg, a fixed detection threshold and NMS of the last `[yolo]`'s kind.
 public struct ValidationRun {
-    public let detector: Detector
+    public let detector: DetectionPipeline
     public let groundTruth: GroundTruth
 
     /// Image paths are opened as listed (relative ones from the working directory, as darknet does).
     public init(network: Network, groundTruth: GroundTruth) throws {
-        detector = try Detector(network: network, letterbox: network.config.net.letterBox)
+        detector = try DetectionPipeline(network: network, letterbox: network.config.net.letterBox)
         self.groundTruth = groundTruth
         let classes = detector.classes
         guard groundTruth.categories.count == classes else {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors raised while loading evaluation inputs or running a protocol.
 ///
 /// Every case that comes from a file names that file, and the line (1-based) where it is known,
@@ -34,4 +36,9 @@ public enum EvalError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(name) evaluation unavailable: \(reason)"
         }
     }
+}
+
+extension EvalError: LocalizedError {
+    /// The same message the command-line tool prints.
+    public var errorDescription: String? { description }
 }

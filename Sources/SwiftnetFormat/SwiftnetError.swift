@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors the swiftnet library throws. Each names the file it concerns (and the line, where there is one);
 /// the CLI prints `description` and exits non-zero.
 public enum SwiftnetError: Error, CustomStringConvertible, Equatable {
@@ -56,4 +58,9 @@ public struct Diagnostic: Equatable, CustomStringConvertible, Sendable {
         if let line { return "\(path):\(line): \(message)" }
         return "\(path): \(message)"
     }
+}
+
+extension SwiftnetError: LocalizedError {
+    /// The same message the command-line tool prints.
+    public var errorDescription: String? { description }
 }

@@ -54,6 +54,14 @@ public func correctBoxes(_ detections: inout [Detection], imageWidth: Int, image
 /// A layer whose output can be decoded into boxes (`[yolo]`, `[region]`).
 public protocol DetectionLayer: AnyObject {
     var classes: Int { get }
-    /// Boxes (relative to the network input) of every anchor-cell passing `threshold`, cell-major then anchor.
-    func detections(netWidth: Int, netHeight: Int, threshold: Float) -> [Detection]
+    /// Boxes (relative to the network input) of every anchor-cell of image `image` of the batch passing
+    /// `threshold`, cell-major then anchor.
+    func detections(netWidth: Int, netHeight: Int, threshold: Float, image: Int) -> [Detection]
+}
+
+extension DetectionLayer {
+    /// The first (or only) image's boxes.
+    public func detections(netWidth: Int, netHeight: Int, threshold: Float) -> [Detection] {
+        detections(netWidth: netWidth, netHeight: netHeight, threshold: threshold, image: 0)
+    }
 }

@@ -220,12 +220,15 @@ public final class Network {
     /// The layer whose output is the network's output: the last one that is not a `[cost]` layer.
     public var outputLayer: Layer { layers.last(where: { !($0 is CostLayer) }) ?? layers[layers.count - 1] }
 
-    /// Runs all layers on `input` (already filled) in inference mode. `timing`, when given, receives each layer's wall time.
-    public func forward(timing: ((Int, Double) -> Void)? = nil) {
+    /// Runs all layers on `input` (already filled) in inference mode: the first `images` images of the batch (all by
+    /// default). `timing`, when given, receives each layer's wall time.
+    public func forward(images: Int? = nil, timing: ((Int, Double) -> Void)? = nil) {
         precondition(allocated, "forward on a shape-only network")
+        if !inferencePrepared && !isTraining { prepareForInference() }
+        let count = min(batch, max(1, images ?? batch))
         var previous = input.pointer
         for layer in layers {
-            let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
+            let ctx = ForwardContext(input: previous, batch: count, netWidth: width, netHeight: height,
                                      training: false, workspace: workspace.pointer)
             if let timing {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -238,10 +241,15 @@ public final class Network {
         }
     }
 
-    /// Prepares for inference after loading weights: folds batch-norm, normalises weighted shortcuts.
+    /// Prepares for inference after loading weights: folds batch-norm, normalises weighted shortcuts. The first
+    /// inference pass after new weights does it by itself.
     public func prepareForInference() {
         for layer in layers { layer.prepareForInference() }
+        inferencePrepared = true
     }
+
+    /// Whether the weights have been prepared for inference since they last changed.
+    private var inferencePrepared = false
 
     // MARK: - Weights
 
@@ -273,6 +281,7 @@ public final class Network {
     public func loadWeights(path: String, allowPartial: Bool = false) throws -> WeightsLoadResult {
         let result = try WeightsFile.load(path: path, records: weightsRecords(), allowPartial: allowPartial)
         weightsHeader = result.header
+        inferencePrepared = false
         for layer in layers {
             if let conv = layer as? ConvolutionalLayer { conv.transposeWeightsForFlipped(); conv.invalidateInferenceCache() }
             if result.header.transposed, let connected = layer as? ConnectedLayer { connected.transposeWeights(fromInputsMajor: true) }
@@ -316,6 +325,7 @@ extension Network {
     /// darknet's initialisation for training from scratch: conv weights uniform in ±sqrt(2/fan_in), connected in
     /// ±sqrt(2/inputs), biases 0, batch-norm scales 1 and rolling statistics 0/1.
     public func randomizeParameters(seed: UInt64) {
+        inferencePrepared = false
         var rng = SeededRandom(seed: seed)
         for layer in layers {
             if let conv = layer as? ConvolutionalLayer {

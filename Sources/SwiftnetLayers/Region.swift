@@ -44,8 +44,8 @@ public final class RegionLayer: Layer, DetectionLayer {
         }
     }
 
-    public func detections(netWidth: Int, netHeight: Int, threshold: Float) -> [Detection] {
-        let o = output.pointer
+    public func detections(netWidth: Int, netHeight: Int, threshold: Float, image b: Int) -> [Detection] {
+        let o = output.pointer + b * outputShape.count
         let w = outputShape.w, h = outputShape.h
         var result: [Detection] = []
         for cell in 0..<(w * h) {

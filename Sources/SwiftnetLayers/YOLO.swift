@@ -60,16 +60,16 @@ public final class YoloLayer: Layer, DetectionLayer {
     public private(set) var lastStats: YoloLossStats?
 
     /// Box of anchor-cell `(a, cell)` of image 0, relative to the network input (`get_yolo_box`).
-    public func box(anchor a: Int, cell: Int, netWidth: Int, netHeight: Int) -> Box {
+    public func box(anchor a: Int, cell: Int, netWidth: Int, netHeight: Int, image b: Int = 0) -> Box {
         let o = output.pointer
         let w = outputShape.w, h = outputShape.h
         let col = cell % w, row = cell / w
         let n = config.mask[a]
         let aw = Double(config.anchors[2 * n]), ah = Double(config.anchors[2 * n + 1])
-        let tx = o[entryIndex(batch: 0, anchor: a, entry: 0, cell: cell)]
-        let ty = o[entryIndex(batch: 0, anchor: a, entry: 1, cell: cell)]
-        let tw = o[entryIndex(batch: 0, anchor: a, entry: 2, cell: cell)]
-        let th = o[entryIndex(batch: 0, anchor: a, entry: 3, cell: cell)]
+        let tx = o[entryIndex(batch: b, anchor: a, entry: 0, cell: cell)]
+        let ty = o[entryIndex(batch: b, anchor: a, entry: 1, cell: cell)]
+        let tw = o[entryIndex(batch: b, anchor: a, entry: 2, cell: cell)]
+        let th = o[entryIndex(batch: b, anchor: a, entry: 3, cell: cell)]
         let bx = (Float(col) + tx) / Float(w)
         let by = (Float(row) + ty) / Float(h)
         if config.newCoords {
@@ -79,19 +79,19 @@ public final class YoloLayer: Layer, DetectionLayer {
         return Box(x: bx, y: by, w: Float(exp(Double(tw)) * aw / Double(netWidth)), h: Float(exp(Double(th)) * ah / Double(netHeight)))
     }
 
-    public func detections(netWidth: Int, netHeight: Int, threshold: Float) -> [Detection] {
+    public func detections(netWidth: Int, netHeight: Int, threshold: Float, image b: Int) -> [Detection] {
         let o = output.pointer
         var result: [Detection] = []
         for cell in 0..<outputShape.spatial {
             for a in 0..<anchorsPerCell {
-                let objectness = o[entryIndex(batch: 0, anchor: a, entry: 4, cell: cell)]
+                let objectness = o[entryIndex(batch: b, anchor: a, entry: 4, cell: cell)]
                 guard objectness > threshold else { continue }
                 var probabilities = [Float](repeating: 0, count: config.classes)
                 for k in 0..<config.classes {
-                    let p = objectness * o[entryIndex(batch: 0, anchor: a, entry: 5 + k, cell: cell)]
+                    let p = objectness * o[entryIndex(batch: b, anchor: a, entry: 5 + k, cell: cell)]
                     probabilities[k] = p > threshold ? p : 0
                 }
-                result.append(Detection(box: box(anchor: a, cell: cell, netWidth: netWidth, netHeight: netHeight),
+                result.append(Detection(box: box(anchor: a, cell: cell, netWidth: netWidth, netHeight: netHeight, image: b),
                                         objectness: objectness, probabilities: probabilities))
             }
         }

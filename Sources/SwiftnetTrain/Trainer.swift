@@ -498,11 +498,11 @@ public final class Trainer {
     /// Top-1 accuracy on the valid list (darknet's classifier validation: shorter side resized, centre crop).
     public func evaluateTop1() throws -> Float {
         guard let samples = classValidation, !samples.isEmpty else { return 0 }
-        let classifier = Classifier(network: try inferenceCopy())
+        let classifier = ClassificationPipeline(network: try inferenceCopy())
         var correct = 0
         for (path, label) in samples {
             let probabilities = classifier.predict(try ImageIO.load(path))
-            if Classifier.topK(probabilities, k: 1).first == label { correct += 1 }
+            if ClassificationPipeline.topK(probabilities, k: 1).first == label { correct += 1 }
         }
         return Float(correct) / Float(samples.count)
     }

@@ -7,9 +7,9 @@ import XCTest
 /// `classify` and classifier `valid` preprocessing: darknet's `resize_min` (shorter side to the network width, the
 /// other side `int(side·width/short)`) and a centre crop at `((w'−W) div 2, (h'−H) div 2)` (spec §5.5).
 final class ClassifierPreprocessTests: XCTestCase {
-    func classifier(width: Int, height: Int) throws -> Classifier {
+    func classifier(width: Int, height: Int) throws -> ClassificationPipeline {
         let text = "[net]\nwidth=\(width)\nheight=\(height)\nchannels=3\n[avgpool]\n[softmax]\n"
-        return Classifier(network: try Network(config: NetworkConfig(text: text, path: "c.cfg"), batch: 1))
+        return ClassificationPipeline(network: try Network(config: NetworkConfig(text: text, path: "c.cfg"), batch: 1))
     }
 
     func image(width: Int, height: Int) -> Image {

@@ -21,12 +21,12 @@ final class DetectParityTests: XCTestCase {
         Model(directory: "models/yolov4-tiny-10c", cfg: "yolov4-tiny-10c.cfg", weights: "yolov4-tiny-final.weights", names: "classes.names"),
     ]
 
-    func detector(_ model: Model) throws -> (Detector, [String]) {
+    func detector(_ model: Model) throws -> (DetectionPipeline, [String]) {
         let dir = try SharedData.path(model.directory)
         let network = try Network(cfgPath: dir + "/" + model.cfg)
         try network.loadWeights(path: dir + "/" + model.weights)
         network.prepareForInference()
-        return (try Detector(network: network), try NamesFile.read(dir + "/" + model.names))
+        return (try DetectionPipeline(network: network), try NamesFile.read(dir + "/" + model.names))
     }
 
     func testYolov3TinyMatchesDarknet() throws { try compare(Self.models[0], oracle: "yolov3-tiny-coco") }

@@ -16,7 +16,7 @@ final class RawTensorTests: XCTestCase {
     }
 
     func compareYolo(_ network: Network, model: String, image: String, tolerance: Float) throws {
-        let detector = try Detector(network: network)
+        let detector = try DetectionPipeline(network: network)
         let png = try ImageIO.load(try SharedData.path("oracle/raw/images/\(image).png"))
         detector.forward(detector.preprocess(png))
         var compared = 0

@@ -6,20 +6,24 @@ import SwiftnetLayers
 
 /// Runs a detection network on images the way `darknet detector test` does: darknet's resize (or letterbox),
 /// forward, decode of every `[yolo]`/`[region]` layer, box correction to the image, and NMS of the last layer's kind.
-public final class Detector {
+public final class DetectionPipeline {
     public let network: Network
     /// Letterbox input images (the cfg's `letter_box`, or forced).
     public var letterbox: Bool
     /// Milliseconds of the last forward pass.
     public private(set) var lastForwardMilliseconds: Double = 0
 
-    public init(network: Network, letterbox: Bool? = nil) throws {
+    /// Images one forward pass can take (the network's batch).
+    public var capacity: Int { network.batch }
+
+    /// `batch`: how many images one forward pass takes (the network is allocated for that many).
+    public init(network: Network, letterbox: Bool? = nil, batch: Int = 1) throws {
         guard !network.detectionLayers.isEmpty else {
             throw SwiftnetError.invalid("\(network.path): the network has no [yolo] or [region] layer, so it does not detect boxes")
         }
         self.network = network
         self.letterbox = letterbox ?? network.config.net.letterBox
-        network.setBatch(1)
+        network.setBatch(max(1, batch))
     }
 
     public var classes: Int { network.detectionLayers.last?.classes ?? 0 }
@@ -32,29 +36,37 @@ public final class Detector {
         return (.default, 0.6)
     }
 
-    /// The network input for an image: darknet's resize or letterbox to the network size.
-    public func preprocess(_ image: Image) -> Image {
-        letterbox ? image.letterboxed(width: network.width, height: network.height)
-                  : image.resized(width: network.width, height: network.height)
+    /// The network input for an image: darknet's resize or letterbox (default: ``letterbox``) to the network size.
+    public func preprocess(_ image: Image, letterbox: Bool? = nil) -> Image {
+        letterbox ?? self.letterbox ? image.letterboxed(width: network.width, height: network.height)
+                                    : image.resized(width: network.width, height: network.height)
     }
 
     /// Runs the network on an already preprocessed image.
-    public func forward(_ input: Image) {
-        precondition(input.width == network.width && input.height == network.height && input.channels == network.channels)
-        input.data.withUnsafeBufferPointer { network.input.pointer.update(from: $0.baseAddress!, count: input.data.count) }
+    public func forward(_ input: Image) { forward([input]) }
+
+    /// Runs the network on up to ``capacity`` preprocessed images in one pass.
+    public func forward(_ inputs: [Image]) {
+        precondition(!inputs.isEmpty && inputs.count <= capacity, "\(inputs.count) images for a batch of \(capacity)")
+        let size = network.width * network.height * network.channels
+        for (b, input) in inputs.enumerated() {
+            precondition(input.width == network.width && input.height == network.height && input.channels == network.channels)
+            input.data.withUnsafeBufferPointer { network.input.pointer.advanced(by: b * size).update(from: $0.baseAddress!, count: size) }
+        }
         let start = DispatchTime.now().uptimeNanoseconds
-        network.forward()
+        network.forward(images: inputs.count)
         lastForwardMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 
-    /// Boxes of the last forward pass, relative to an image of the given size, after NMS (`nms` ≤ 0 disables it).
-    public func detections(imageWidth: Int, imageHeight: Int, threshold: Float, nms: Float) -> [Detection] {
+    /// Boxes of image `image` of the last forward pass, relative to an image of the given size, after NMS (`nms` ≤ 0
+    /// disables it).
+    public func detections(image: Int = 0, imageWidth: Int, imageHeight: Int, threshold: Float, nms: Float, letterbox: Bool? = nil) -> [Detection] {
         var all: [Detection] = []
         for layer in network.detectionLayers {
-            all += layer.detections(netWidth: network.width, netHeight: network.height, threshold: threshold)
+            all += layer.detections(netWidth: network.width, netHeight: network.height, threshold: threshold, image: image)
         }
         correctBoxes(&all, imageWidth: imageWidth, imageHeight: imageHeight, netWidth: network.width,
-                     netHeight: network.height, letterbox: letterbox)
+                     netHeight: network.height, letterbox: letterbox ?? self.letterbox)
         if nms > 0 {
             let (kind, beta) = nmsKind
             NMS.apply(&all, classes: classes, threshold: nms, kind: kind, beta: beta)

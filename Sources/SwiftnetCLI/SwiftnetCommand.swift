@@ -5,7 +5,7 @@ import SwiftnetEval
 import SwiftnetFormat
 
 @main
-struct Swiftnet: ParsableCommand {
+struct SwiftnetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",
         abstract: "Darknet-compatible object detection and classification: reads .cfg and .weights files unchanged.",

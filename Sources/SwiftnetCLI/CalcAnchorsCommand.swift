@@ -27,10 +27,10 @@ struct CalcAnchors: ParsableCommand {
 
     @OptionGroup var size: SizeOptions
 
-    @Argument(help: "Detector .cfg whose anchors are compared (and replaced with --write); or --cfg.")
+    @Argument(help: "DetectionPipeline .cfg whose anchors are compared (and replaced with --write); or --cfg.")
     var cfgArgument: String?
 
-    @Option(name: .customLong("cfg"), help: "Detector .cfg whose anchors are compared (and replaced with --write).")
+    @Option(name: .customLong("cfg"), help: "DetectionPipeline .cfg whose anchors are compared (and replaced with --write).")
     var cfgOption: String?
 
     var cfg: String? { cfgOption ?? cfgArgument }

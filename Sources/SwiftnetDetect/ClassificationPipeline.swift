@@ -6,7 +6,7 @@ import SwiftnetLayers
 
 /// Runs a classification network the way `darknet classifier predict` does: shorter side resized to the network
 /// width, centre crop, forward, top-k of the output layer.
-public final class Classifier {
+public final class ClassificationPipeline {
     public let network: Network
 
     public init(network: Network) {

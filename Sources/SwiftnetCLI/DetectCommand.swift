@@ -98,7 +98,7 @@ struct Detect: ParsableCommand {
     }
 
     func detect(network: Network, paths: [String]) throws {
-        let detector = try Detector(network: network, letterbox: letterbox ? true : nil)
+        let detector = try DetectionPipeline(network: network, letterbox: letterbox ? true : nil)
         let names = try self.names(classes: detector.classes)
         if let outputDir { try ensureDirectory(outputDir) }
         if let saveRaw { try ensureDirectory(saveRaw) }
@@ -143,7 +143,7 @@ struct Detect: ParsableCommand {
                 ? "\(network.path): the network has neither [yolo]/[region] layers nor a [softmax] output; nothing to detect or classify"
                 : "\(network.path): a detection network ([yolo]/[region] layers), not a classifier ([softmax] output); use swiftnet detect")
         }
-        let classifier = Classifier(network: network)
+        let classifier = ClassificationPipeline(network: network)
         let classes = network.outputLayer.outputShape.count
         let names = try self.names(classes: classes)
         var failures = ImageFailures()
@@ -153,7 +153,7 @@ struct Detect: ParsableCommand {
             let probabilities = classifier.predict(image)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             print(String(format: "%@: Predicted in %f milli-seconds.", path, ms))
-            for k in Classifier.topK(probabilities, k: min(top, classes)) {
+            for k in ClassificationPipeline.topK(probabilities, k: min(top, classes)) {
                 print(String(format: "%@: %f", names[k], probabilities[k]))
             }
         }

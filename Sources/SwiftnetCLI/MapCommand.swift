@@ -302,12 +302,12 @@ struct Valid: ParsableCommand {
             throw SwiftnetError.data(path: dataPath, line: data.entries["top"]?.line, message: "top=\(top): must be at least 1")
         }
         let k = min(names.count, top)
-        let classifier = Classifier(network: network)
+        let classifier = ClassificationPipeline(network: network)
         var top1 = 0, topK = 0
         for (i, path) in paths.enumerated() {
             let label = try ClassifierAugment.label(forPath: path, names: names)
             let probabilities = classifier.predict(try ImageIO.load(path))
-            let best = Classifier.topK(probabilities, k: k)
+            let best = ClassificationPipeline.topK(probabilities, k: k)
             if best.first == label { top1 += 1 }
             if best.contains(label) { topK += 1 }
             printProgress("\(i + 1)/\(paths.count) images", final: i + 1 == paths.count)

@@ -1,0 +1,2 @@
+@_exported import struct SwiftnetFormat.Diagnostic
+@_exported import enum SwiftnetFormat.SwiftnetError
