@@ -1,4 +1,4 @@
-// swift-tools-version:5.10
+// swift-tools-version:6.1
 import PackageDescription
 
 // No unsafe flags anywhere: SwiftPM refuses packages with them as versioned dependencies. Release builds are
@@ -12,6 +12,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The detection service (`swiftnet serve`); the library product does not use them.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries, as system-library targets.
@@ -41,9 +47,20 @@ let package = Package(
         // Model zoo: cfg generators for the published network families, anchor clustering and cfg anchor rewriting.
         .target(name: "SwiftnetZoo", dependencies: ["SwiftnetFormat"]),
 
+        // The HTTP detection service: Hummingbird 2, swift-metrics with a Prometheus backend, multipart uploads.
+        .target(name: "SwiftnetServer", dependencies: [
+            "Swiftnet", "SwiftnetFormat",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+
         .executableTarget(
             name: "SwiftnetCLI",
             dependencies: [
+                "SwiftnetServer",
                 "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -61,5 +78,6 @@ let package = Package(
         .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
         .testTarget(name: "SwiftnetTests", dependencies: ["Swiftnet", "SwiftnetFormat", "SwiftnetLayers", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["SwiftnetCLI", "SwiftnetData", "TestSupport"]),
-    ]
+    ],
+    swiftLanguageModes: [.v5]
 )

@@ -63,6 +63,15 @@ public final class Classifier: Sendable {
         return try await classify(try ImageIO.decode(data, path: "<data>"), start: start, top: top)
     }
 
+    /// The top classes of decoded RGB pixels.
+    public func classify(pixels: RGBPixels, top: Int? = nil) async throws -> ClassificationResult {
+        guard pixels.width > 0, pixels.height > 0, pixels.bytes.count == pixels.width * pixels.height * 3 else {
+            throw SwiftnetError.invalid("RGB pixels: \(pixels.bytes.count) bytes for \(pixels.width)×\(pixels.height)×3")
+        }
+        return try await classify(RGBImage(width: pixels.width, height: pixels.height, pixels: pixels.bytes),
+                                  start: DispatchTime.now().uptimeNanoseconds, top: top)
+    }
+
     private func classify(_ rgb: RGBImage, start: UInt64, top: Int?) async throws -> ClassificationResult {
         let request = ClassificationRequest(image: rgb.toImage(channels: channels), top: max(1, top ?? self.top))
         let decode = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6

@@ -5,7 +5,7 @@ import SwiftnetEval
 import SwiftnetFormat
 
 @main
-struct SwiftnetCommand: ParsableCommand {
+struct SwiftnetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftnet",
         abstract: "Darknet-compatible object detection and classification: reads .cfg and .weights files unchanged.",
@@ -15,18 +15,22 @@ struct SwiftnetCommand: ParsableCommand {
         """,
         version: RuntimeInfo.versionText,
         subcommands: [Detect.self, Classify.self, Train.self, CheckData.self, Augment.self, Map.self, Valid.self, Dataset.self, Cfg.self,
-                      CalcAnchors.self, Partial.self, Layers.self, Benchmark.self]
+                      CalcAnchors.self, Partial.self, Layers.self, Benchmark.self, Serve.self]
     )
 
     /// Parses and runs a command; every error is one `error: …` line (usage errors with the usage after it) and a
     /// documented exit status.
-    static func main() {
+    static func main() async {
         // A closed stdout or stderr (`swiftnet … | head -1`) ends the printing, not the program.
         signal(SIGPIPE, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            if var asynchronous = command as? AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let error as SwiftnetError {
             printError("error: \(error.description)")
             Foundation.exit(error.exitStatus)
