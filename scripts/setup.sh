@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the system libraries swiftnet links against (OpenBLAS, libpng, libjpeg) when they are missing.
-# With --test, also makes sure python3 has numpy (one oracle test regenerates reference weights with
-# ../shared/tools/make_weights.py).
+# With --test, also what the tests drive: python3's numpy (one oracle test regenerates reference weights with
+# ../shared/tools/make_weights.py) and, for the browser test of `swiftnet serve`'s page, Debian's chromium and
+# chromium-driver with selenium for python3.
 set -euo pipefail
 
+packages=(libopenblas-dev libpng-dev libjpeg-dev)
+[ "${1:-}" = "--test" ] && packages+=(chromium chromium-driver)
 missing=()
-for pkg in libopenblas-dev libpng-dev libjpeg-dev; do
+for pkg in "${packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -17,8 +20,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-    if ! python3 -c 'import numpy' >/dev/null 2>&1; then
-        echo "installing numpy for python3" >&2
-        python3 -m pip install --quiet numpy || echo "warning: numpy unavailable; the random-weights oracle test will be skipped" >&2
-    fi
+    for module in numpy selenium; do
+        if ! python3 -c "import $module" >/dev/null 2>&1; then
+            echo "installing $module for python3" >&2
+            python3 -m pip install --quiet "$module" || echo "warning: $module unavailable; the tests that need it are skipped" >&2
+        fi
+    done
 fi
