@@ -35,7 +35,7 @@ struct Benchmark: ParsableCommand {
     @Flag(help: "Time training iterations (forward, backward and SGD update on synthetic boxes) instead of inference.")
     var train = false
 
-    @Option(parsing: .unconditional, help: "Images per iteration: with --train the default is the cfg's batch/subdivisions, with --loader 64.")
+    @Option(parsing: .unconditional, help: "Images per pass: inference 1 by default, with --train the cfg's batch/subdivisions, with --loader 64.")
     var batch: Int?
 
     @Flag(help: "Time the training data loader instead (decode + augmentation, one background thread); needs --data.")
@@ -49,7 +49,6 @@ struct Benchmark: ParsableCommand {
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if batch != nil && !train && !loader { throw ValidationError("--batch goes with --train or --loader") }
         if loader && data == nil { throw ValidationError("--loader needs --data") }
         if !loader && data != nil { throw ValidationError("--data goes with --loader") }
         if loader && train { throw ValidationError("give --train or --loader, not both") }
@@ -72,7 +71,8 @@ struct Benchmark: ParsableCommand {
                      ["images_per_s": result.imagesPerSecond, "width": result.width, "height": result.height])
                 return
             }
-            let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
+            let images = batch ?? 1
+            let network = try Network(config: config, batch: images, width: size.width, height: size.height)
             if let weights {
                 try network.loadWeights(path: weights)
             } else {
@@ -95,9 +95,10 @@ struct Benchmark: ParsableCommand {
             }
             times.sort()
             let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
-            let gflops = network.totalBFLOPs / (median / 1000)
-            var lines = [String(format: "%@ %dx%d, %d threads: median %.1f ms, min %.1f ms, max %.1f ms, %.1f GFLOP/s (%.3f BFLOPs)",
-                                cfg, network.width, network.height, Parallel.threads, median, times.first!, times.last!, gflops, network.totalBFLOPs)]
+            let gflops = Double(images) * network.totalBFLOPs / (median / 1000)
+            var lines = [String(format: "%@ %dx%d, %d threads%@: median %.1f ms, min %.1f ms, max %.1f ms, %.1f GFLOP/s (%.3f BFLOPs), %.1f images/s",
+                                cfg, network.width, network.height, Parallel.threads, images > 1 ? ", batch \(images)" : "", median,
+                                times.first!, times.last!, gflops, network.totalBFLOPs, Double(images) * 1000 / median)]
             var perLayerMs: [Double] = []
             if perLayer {
                 for (i, layer) in network.layers.enumerated() {
@@ -108,7 +109,8 @@ struct Benchmark: ParsableCommand {
                 }
             }
             var fields: [String: Any] = ["median_ms": median, "min_ms": times.first!, "max_ms": times.last!, "gflops": gflops,
-                                         "bflops": network.totalBFLOPs, "width": network.width, "height": network.height]
+                                         "bflops": network.totalBFLOPs, "width": network.width, "height": network.height,
+                                         "batch": images, "images_per_s": Double(images) * 1000 / median]
             if perLayer { fields["layer_ms"] = perLayerMs }
             emit(lines.joined(separator: "\n"), fields)
         }

@@ -41,6 +41,9 @@ struct Detect: ParsableCommand {
     @Option(parsing: .unconditional, help: "Top classes to print for classifier networks.")
     var top: Int = 5
 
+    @Option(parsing: .unconditional, help: "Images per network pass (default: 4 for networks up to 10 BFLOPs, else 1); decoding runs a batch ahead.")
+    var batch: Int?
+
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
@@ -50,6 +53,7 @@ struct Detect: ParsableCommand {
         if !(0...1).contains(thresh) { throw ValidationError("--thresh must be in [0, 1]") }
         if !(0...1).contains(nms) { throw ValidationError("--nms must be in [0, 1]") }
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if let batch, !(1...256).contains(batch) { throw ValidationError("--batch must be 1…256") }
     }
 
     func run() throws {
@@ -97,43 +101,88 @@ struct Detect: ParsableCommand {
         return names
     }
 
+    /// One decoded and preprocessed image of a batch, or why it could not be read.
+    struct Loaded {
+        var path: String
+        var index: Int
+        var result: Result<(image: Image, input: Image, rgb: RGBImage?), Error>
+    }
+
+    /// Images per pass when --batch is not given: small networks gain from a few images per pass, large ones keep
+    /// every core busy with one.
+    static func defaultBatch(images: Int, network: Network) -> Int {
+        min(images, network.totalBFLOPs <= 10 ? 4 : 1)
+    }
+
     func detect(network: Network, paths: [String]) throws {
-        let detector = try DetectionPipeline(network: network, letterbox: letterbox ? true : nil)
+        let batchSize = max(1, min(batch ?? Self.defaultBatch(images: paths.count, network: network), paths.count))
+        let detector = try DetectionPipeline(network: network, letterbox: letterbox ? true : nil, batch: batchSize)
         let names = try self.names(classes: detector.classes)
         if let outputDir { try ensureDirectory(outputDir) }
         if let saveRaw { try ensureDirectory(saveRaw) }
         let stems = uniqueStems(paths)
         var jsonImages: [String] = []
         var failures = ImageFailures()
-        for (i, path) in paths.enumerated() {
-            guard let image = failures.load(path, channels: network.channels) else { continue }
-            detector.forward(detector.preprocess(image))
-            let detections = detector.detections(imageWidth: image.width, imageHeight: image.height, threshold: thresh, nms: nms)
-            print(String(format: "%@: Predicted in %f milli-seconds.", path, detector.lastForwardMilliseconds))
-            for line in DetectionOutput.consoleLines(detections, names: names, threshold: thresh, imageWidth: image.width,
-                                                     imageHeight: image.height, extended: extOutput) {
-                print(line)
+        let channels = network.channels, keepRGB = outputDir != nil
+        // Decoding and resizing run a batch ahead of the network.
+        let chunks = (paths.count + batchSize - 1) / batchSize
+        let prefetch = Prefetcher(count: chunks) { chunk -> [Loaded] in
+            (chunk * batchSize..<min(paths.count, (chunk + 1) * batchSize)).map { i in
+                Loaded(path: paths[i], index: i, result: Result {
+                    let rgb = try ImageIO.readRGB(paths[i])
+                    let image = rgb.toImage(channels: channels)
+                    return (image, detector.preprocess(image), keepRGB ? rgb : nil)
+                })
             }
-            if out != nil {
-                jsonImages.append(DetectionOutput.jsonImage(detections, names: names, frameID: i + 1, filename: path))
+        }
+        let start = Date()
+        var done = 0
+        while let chunk = try prefetch.nextItem() {
+            let ready = chunk.compactMap { item -> (Loaded, (image: Image, input: Image, rgb: RGBImage?))? in
+                switch item.result {
+                case .success(let value): return (item, value)
+                case .failure(let error): failures.report(item.path, error); return nil
+                }
             }
-            if let saveRaw { try writeRaw(network: network, directory: saveRaw + "/" + stems[i]) }
-            if let outputDir {
-                var canvas = try ImageIO.readRGB(path)
-                Annotate.draw(detections, names: names, threshold: thresh, on: &canvas)
-                try ImageIO.write(canvas, to: outputDir + "/" + stems[i] + ".jpg")
+            if !ready.isEmpty { detector.forward(ready.map(\.1.input)) }
+            for (b, (item, value)) in ready.enumerated() {
+                let (image, i, path) = (value.image, item.index, item.path)
+                let detections = detector.detections(image: b, imageWidth: image.width, imageHeight: image.height, threshold: thresh, nms: nms)
+                print(String(format: "%@: Predicted in %f milli-seconds.", path, detector.lastForwardMilliseconds / Double(ready.count)))
+                for line in DetectionOutput.consoleLines(detections, names: names, threshold: thresh, imageWidth: image.width,
+                                                         imageHeight: image.height, extended: extOutput) {
+                    print(line)
+                }
+                if out != nil {
+                    jsonImages.append(DetectionOutput.jsonImage(detections, names: names, frameID: i + 1, filename: path))
+                }
+                if let saveRaw { try writeRaw(network: network, image: b, directory: saveRaw + "/" + stems[i]) }
+                if let outputDir, var canvas = value.rgb {
+                    Annotate.draw(detections, names: names, threshold: thresh, on: &canvas)
+                    try ImageIO.write(canvas, to: outputDir + "/" + stems[i] + ".jpg")
+                }
             }
+            done += chunk.count
+            if paths.count > 1 {
+                printProgress(String(format: "%d/%d images, %.1f images/s", done, paths.count, Double(done) / max(Date().timeIntervalSince(start), 1e-9)),
+                              final: done == paths.count)
+            }
+        }
+        endProgress()
+        if paths.count > 1 {
+            let seconds = Date().timeIntervalSince(start)
+            printError(String(format: "%d images in %.2f s: %.2f images/s (batch %d)", paths.count, seconds, Double(paths.count) / max(seconds, 1e-9), batchSize))
         }
         if let out { try AtomicFile.write(DetectionOutput.jsonFile(jsonImages), to: out) }
         try failures.finish(total: paths.count, wrote: out)
     }
 
-    func writeRaw(network: Network, directory: String) throws {
+    func writeRaw(network: Network, image b: Int = 0, directory: String) throws {
         try ensureDirectory(directory)
         for case let layer as YoloLayer in network.layers {
             let s = layer.outputShape
             try NPY.write(path: directory + String(format: "/yolo_%03d.npy", layer.index), shape: [1, s.c, s.h, s.w],
-                          values: UnsafeBufferPointer(start: layer.output.pointer, count: s.count))
+                          values: UnsafeBufferPointer(start: layer.output.pointer + b * s.count, count: s.count))
         }
     }
 
@@ -170,10 +219,14 @@ struct ImageFailures {
         do {
             return try ImageIO.load(path, channels: channels)
         } catch {
-            count += 1
-            printError("error: \(error) (skipped)")
+            report(path, error)
             return nil
         }
+    }
+
+    mutating func report(_ path: String, _ error: Error) {
+        count += 1
+        printError("error: \(error) (skipped)")
     }
 
     func finish(total: Int, wrote output: String?) throws {

@@ -89,7 +89,13 @@ public extension Kernels {
             return
         }
         Parallel.chunks(channels, grain: max(1, (1 << 14) / max(1, spatial))) { range in
-            for c in range {
+            biasActivateRows(x, bias: bias, rows: range, spatial: spatial, activation)
+        }
+    }
+
+    @inline(__always)
+    static func biasActivateRows(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, rows: Range<Int>, spatial: Int, _ activation: Activation) {
+            for c in rows {
                 let row = x + c * spatial
                 if let bias {
                     let b = bias[c]
@@ -104,7 +110,6 @@ public extension Kernels {
                 }
                 activateRange(row, 0..<spatial, activation)
             }
-        }
     }
 
     @inline(__always)

@@ -182,6 +182,64 @@ public extension Kernels {
         }
     }
 
+    /// A convolution with bias and activation over `batch` images. The output columns of every image are cut into
+    /// cache-sized tiles and all tiles of all images share one parallel region (one synchronisation per layer, not
+    /// per image); with fewer tiles than threads each image runs the tiled
+    /// ``convolution(_:filters:weights:bias:activation:input:output:workspace:)`` instead.
+    static func convolutionInference(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int, weights: UnsafePointer<Float>,
+                                     bias: UnsafePointer<Float>, activation: Activation, input: UnsafePointer<Float>,
+                                     output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>) {
+        let k = g.columnRows, n = g.outSpatial
+        let groupInput = g.channels * g.height * g.width
+        let elementwise: Activation = activation.isChannelwise ? .linear : activation
+        let tilesPerImage = (n + convolutionTile - 1) / convolutionTile
+        let tile = min(n, (ceilDiv(n, tilesPerImage) + 15) / 16 * 16)
+        let perImage = (n + tile - 1) / tile
+        let tasks = batch * groups * perImage
+        if batch > 1 && tasks >= Parallel.threads {
+            Parallel.tasks(tasks) { task, worker in
+                let t = task % perImage, bg = task / perImage
+                let group = bg % groups
+                let n0 = t * tile, width = min(tile, n - n0)
+                let source = input + bg * groupInput
+                let columns: UnsafePointer<Float>
+                let ldb: Int
+                if g.isPointwise {
+                    columns = source + n0
+                    ldb = n
+                } else {
+                    let scratch = workspace + worker * k * tile
+                    im2colColumns(g, input: source, columns: scratch, first: n0, count: width)
+                    columns = UnsafePointer(scratch)
+                    ldb = width
+                }
+                let out = output + bg * m * n + n0
+                Gemm.sgemm(transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: weights + group * m * k, lda: k,
+                           b: columns, ldb: ldb, beta: 0, c: out, ldc: n)
+                for c in 0..<m {
+                    let row = out + c * n
+                    let b = bias[group * m + c]
+                    for i in 0..<width { row[i] += b }
+                    activateRange(row, 0..<width, elementwise)
+                }
+            }
+        } else {
+            for b in 0..<batch {
+                for group in 0..<groups {
+                    convolution(g, filters: m, weights: weights + group * m * k, bias: bias + group * m, activation: elementwise,
+                                input: input + (b * groups + group) * groupInput, output: output + (b * groups + group) * m * n,
+                                workspace: workspace)
+                }
+            }
+        }
+        if activation.isChannelwise { activate(output, batch: batch, channels: m * groups, spatial: n, activation) }
+    }
+
+    /// Scratch floats ``convolutionInference(_:groups:filters:batch:weights:bias:activation:input:output:workspace:)`` needs.
+    static func convolutionInferenceWorkspaceCount(_ g: ConvGeometry, batch: Int) -> Int {
+        g.isPointwise ? 0 : max(convolutionWorkspaceCount(g), Parallel.threads * g.columnRows * min(g.outSpatial, convolutionTile + 16))
+    }
+
     /// One group of a convolution for one image, fused with bias and activation:
     /// `output[m × outSpatial] = act(weights[m × K] · im2col(input) + bias)`.
     ///

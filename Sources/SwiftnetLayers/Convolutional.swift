@@ -73,7 +73,7 @@ public final class ConvolutionalLayer: Layer {
     }
 
     public override var workspaceCount: Int {
-        let inference = Kernels.convolutionWorkspaceCount(geometry)
+        let inference = Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch)
         // In the network's shared workspace, so only the largest layer counts.
         return training ? max(inference, Kernels.convolutionBatchWorkspaceCount(geometry),
                               Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count)) : inference
@@ -155,24 +155,11 @@ public final class ConvolutionalLayer: Layer {
         let g = geometry
         let groups = config.groups
         let m = config.filters / groups
-        let k = g.columnRows
-        let spatial = g.outSpatial
         if config.batchNormalize && fusedWeights == nil { prepareForInference() }
         let w = fusedWeights ?? weights
         let bias = fusedBiases ?? biases
-        for b in 0..<ctx.batch {
-            let image = ctx.input + b * inputShape.count
-            let out = output.pointer + b * outputShape.count
-            for group in 0..<groups {
-                Kernels.convolution(g, filters: m, weights: w.pointer + group * m * k, bias: bias.pointer + group * m,
-                                    activation: config.activation.isChannelwise ? .linear : config.activation,
-                                    input: image + group * g.channels * g.height * g.width,
-                                    output: out + group * m * spatial, workspace: ctx.workspace)
-            }
-            if config.activation.isChannelwise {
-                Kernels.activate(out, batch: 1, channels: config.filters, spatial: spatial, config.activation)
-            }
-        }
+        Kernels.convolutionInference(g, groups: groups, filters: m, batch: ctx.batch, weights: w.pointer, bias: bias.pointer,
+                                     activation: config.activation, input: ctx.input, output: output.pointer, workspace: ctx.workspace)
     }
 
     /// Training forward: raw convolution, then batch-norm with batch statistics (updating the rolling ones with
