@@ -160,8 +160,12 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains(" 128x128, "), r.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["median_ms", "min_ms", "max_ms", "gflops", "bflops", "width", "height", "threads",
-                                          "blas_core", "blas_core_reported", "cpu", "simd"])
+                                          "blas_core", "blas_core_reported", "cpu", "simd", "batch", "images_per_s"])
         XCTAssertEqual(object["width"] as? Int, 128)
+        XCTAssertEqual(object["batch"] as? Int, 1)
+        // One image per pass: images/s is 1000 / median ms.
+        let ips = try XCTUnwrap(object["images_per_s"] as? Double), median = try XCTUnwrap(object["median_ms"] as? Double)
+        XCTAssertEqual(ips, 1000 / median, accuracy: 1e-6 * ips + 0.01)
         XCTAssertEqual(object["height"] as? Int, 128)
         XCTAssertGreaterThan(object["gflops"] as? Double ?? 0, 0)
         XCTAssertLessThanOrEqual(object["min_ms"] as? Double ?? 1, object["median_ms"] as? Double ?? 0)
