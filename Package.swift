@@ -30,7 +30,9 @@ let package = Package(
         // Format layer: cfg / .data / .names / .weights parsing, no math.
         .target(name: "SwiftnetFormat"),
         // Core: tensors, kernels, GEMM behind one interface, threading.
-        .target(name: "SwiftnetCore", dependencies: ["SwiftnetFormat", "COpenBLAS"]),
+        .target(name: "SwiftnetCore", dependencies: ["SwiftnetFormat", "COpenBLAS", "CKernels"]),
+        // Wide-vector (AVX-512 / AVX2) activation kernels, chosen at run time from the CPU.
+        .target(name: "CKernels"),
         // Layers: one file per cfg section, the network graph, weights binding.
         .target(name: "SwiftnetLayers", dependencies: ["SwiftnetFormat", "SwiftnetCore"]),
         // Data: image decode/encode, darknet's resize and letterbox, drawing.

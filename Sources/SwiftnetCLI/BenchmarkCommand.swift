@@ -44,7 +44,22 @@ struct Benchmark: ParsableCommand {
     @Option(help: "Darknet .data file (for --loader).")
     var data: String?
 
+    @Flag(help: "Time forward and backward of every activation on --count floats instead (the Mish paper's Table 6), with ratios to relu; needs no cfg.")
+    var activations = false
+
+    @Option(parsing: .unconditional, help: "Floats per activation run (with --activations).")
+    var count: Int = 16_777_216
+
     func validate() throws {
+        if activations {
+            if cfgFile.path != nil || weights != nil || train || loader || perLayer || batch != nil {
+                throw ValidationError("--activations times the activation kernels alone: give no cfg, --weights, --train, --loader, --per-layer or --batch")
+            }
+            if count < 8 { throw ValidationError("--count must be at least 8") }
+            if runs < 2 { throw ValidationError("--activations needs --runs of at least 2 (for the standard deviation)") }
+            return
+        }
+        if count != 16_777_216 { throw ValidationError("--count goes with --activations") }
         _ = try cfgFile.required()
         if runs < 1 { throw ValidationError("--runs must be at least 1") }
         if warmup < 0 { throw ValidationError("--warmup must not be negative") }
@@ -57,6 +72,10 @@ struct Benchmark: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
+            if activations {
+                benchmarkActivations()
+                return
+            }
             let cfg = try cfgFile.required()
             let config = try cfgOptions.load(cfg)
             if train {
@@ -134,6 +153,22 @@ struct Benchmark: ParsableCommand {
         if let data = try? JSONSerialization.data(withJSONObject: all, options: [.sortedKeys]) {
             print(String(decoding: data, as: UTF8.self))
         }
+    }
+
+    /// Table 6: every activation's forward and backward time on `count` floats, median ± std and the ratio to relu.
+    func benchmarkActivations() {
+        let timings = ActivationBenchmark.run(count: count, runs: runs, warmup: warmup)
+        var lines = [String(format: "activations on %d floats, %d threads, median ± std of %d runs (µs); ratio to relu", count, Parallel.threads, runs),
+                     "activation          forward (µs)          backward (µs)   fwd/relu  bwd/relu"]
+        var table: [String: Any] = [:]
+        for t in timings {
+            lines.append(String(format: "%-12@ %10.0f ± %-8.0f %10.0f ± %-8.0f %8.2f  %8.2f", t.function.description as NSString,
+                                t.forwardMicroseconds, t.forwardStd, t.backwardMicroseconds, t.backwardStd, t.forwardRatio, t.backwardRatio))
+            table[t.function.description] = ["forward_us": t.forwardMicroseconds, "forward_std_us": t.forwardStd,
+                                             "backward_us": t.backwardMicroseconds, "backward_std_us": t.backwardStd,
+                                             "forward_ratio": t.forwardRatio, "backward_ratio": t.backwardRatio]
+        }
+        emit(lines.joined(separator: "\n"), ["count": count, "runs": runs, "activations": table])
     }
 
     /// Training throughput: iterations of forward + backward + SGD on random images with a few random boxes each.

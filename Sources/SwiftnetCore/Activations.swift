@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import SwiftnetFormat
 
@@ -7,7 +8,7 @@ import SwiftnetFormat
 @inline(__always) func logisticScalar(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
 /// softplus with darknet's threshold 20.
-@inline(__always) func softplus(_ x: Float) -> Float {
+@inline(__always) func softplusScalar(_ x: Float) -> Float {
     if x > 20 { return x }
     if x < -20 { return expf(x) }
     return logf(expf(x) + 1)
@@ -44,7 +45,7 @@ extension Activation {
             if x > 1 { return 0.001 * (x - 1) + 1 }
             return x
         case .swish: return x * logisticScalar(x)
-        case .mish: return x * darknetTanh(softplus(x))
+        case .mish: return x * darknetTanh(softplusScalar(x))
         case .hardMish:
             if x > 0 { return x }
             if x > -2 { return x * x / 2 + x }
@@ -114,27 +115,74 @@ public extension Kernels {
 
     @inline(__always)
     internal static func activateRange(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ activation: Activation) {
+        forwardRange(UnsafePointer(x), x, range, activation)
+    }
+
+    /// `y[i] = f(x[i])` over `range` (x and y may be the same buffer), vectorised for every element-wise kind but stair.
+    @inline(__always)
+    internal static func forwardRange(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ activation: Activation) {
         switch activation {
-        case .linear: return
-        case .leaky, .revleaky: vectorMap(x, range, vleaky) { $0 > 0 ? $0 : 0.1 * $0 }
-        case .mish: vectorMap(x, range, vmish) { Activation.mish.apply($0) }
-        case .swish: vectorMap(x, range, vswish) { Activation.swish.apply($0) }
-        case .logistic: vectorMap(x, range, vlogistic) { logisticScalar($0) }
-        case .relu: vectorMap(x, range, { $0.replacing(with: 0, where: $0 .<= 0) }) { $0 > 0 ? $0 : 0 }
-        default:
-            for i in range { x[i] = activation.apply(x[i]) }
+        case .linear:
+            if UnsafePointer(y) != x { (y + range.lowerBound).update(from: x + range.lowerBound, count: range.count) }
+        case .leaky, .revleaky: vectorMap(x, y, range, vleaky) { $0 > 0 ? $0 : 0.1 * $0 }
+        case .relie: vectorMap(x, y, range, { $0.replacing(with: 0.01 * $0, where: $0 .<= 0) }) { Activation.relie.apply($0) }
+        case .mish:
+            if wideForward(SN_MISH, x, y, range) { return }
+            vectorMap(x, y, range, vmish) { Activation.mish.apply($0) }
+        case .swish:
+            if wideForward(SN_SWISH, x, y, range) { return }
+            vectorMap(x, y, range, vswish) { Activation.swish.apply($0) }
+        case .logistic:
+            if wideForward(SN_LOGISTIC, x, y, range) { return }
+            vectorMap(x, y, range, vlogistic) { logisticScalar($0) }
+        case .loggy: vectorMap(x, y, range, { 2 * vlogistic($0) - 1 }) { Activation.loggy.apply($0) }
+        case .relu: vectorMap(x, y, range, { $0.replacing(with: 0, where: $0 .<= 0) }) { $0 > 0 ? $0 : 0 }
+        case .relu6: vectorMap(x, y, range, { $0.clamped(lowerBound: FloatV(repeating: 0), upperBound: FloatV(repeating: 6)) }) { Activation.relu6.apply($0) }
+        case .ramp: vectorMap(x, y, range, { $0.replacing(with: 0, where: $0 .<= 0) + 0.1 * $0 }) { Activation.ramp.apply($0) }
+        case .elu: vectorMap(x, y, range, { $0.replacing(with: vexp($0) - 1, where: $0 .< 0) }) { Activation.elu.apply($0) }
+        case .selu:
+            vectorMap(x, y, range, { (1.0507 * $0).replacing(with: 1.0507 * 1.6732 * (vexp($0) - 1), where: $0 .< 0) }) { Activation.selu.apply($0) }
+        case .gelu: vectorMap(x, y, range, { 0.5 * $0 * (1 + vtanh(0.797885 * $0 + 0.035677 * $0 * $0 * $0)) }) { Activation.gelu.apply($0) }
+        case .tanh: vectorMap(x, y, range, vtanh) { Activation.tanh.apply($0) }
+        case .hardtan: vectorMap(x, y, range, { $0.clamped(lowerBound: FloatV(repeating: -1), upperBound: FloatV(repeating: 1)) }) { Activation.hardtan.apply($0) }
+        case .lhtan:
+            vectorMap(x, y, range, { v in
+                (v.replacing(with: 0.001 * v, where: v .< 0)).replacing(with: 0.001 * (v - 1) + 1, where: v .> 1)
+            }) { Activation.lhtan.apply($0) }
+        case .plse:
+            vectorMap(x, y, range, { v in
+                (0.125 * v + 0.5).replacing(with: 0.01 * (v + 4), where: v .< -4).replacing(with: 0.01 * (v - 4) + 1, where: v .> 4)
+            }) { Activation.plse.apply($0) }
+        case .hardMish:
+            vectorMap(x, y, range, { v in
+                v.replacing(with: v * v / 2 + v, where: v .<= 0).replacing(with: 0, where: v .<= -2)
+            }) { Activation.hardMish.apply($0) }
+        case .stair, .normalizeChannels, .normalizeChannelsSoftmax, .normalizeChannelsSoftmaxMaxval:
+            for i in range { y[i] = activation.apply(x[i]) }
         }
     }
 
+    /// The AVX-512 / AVX2 kernel of `kind` when this CPU has one (same formulas as the Swift vector code).
     @inline(__always)
-    internal static func vectorMap(_ x: UnsafeMutablePointer<Float>, _ range: Range<Int>, _ f: (FloatV) -> FloatV, _ scalar: (Float) -> Float) {
+    internal static func wideForward(_ kind: sn_activation, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Bool {
+        sn_activation_forward(Int32(kind.rawValue), x + range.lowerBound, y + range.lowerBound, range.count) != 0
+    }
+
+    @inline(__always)
+    internal static func wideBackward(_ kind: sn_activation, _ x: UnsafePointer<Float>, _ delta: UnsafePointer<Float>,
+                                      _ out: UnsafeMutablePointer<Float>, _ range: Range<Int>) -> Bool {
+        sn_activation_backward(Int32(kind.rawValue), x + range.lowerBound, delta + range.lowerBound, out + range.lowerBound, range.count) != 0
+    }
+
+    @inline(__always)
+    internal static func vectorMap(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ range: Range<Int>,
+                                   _ f: (FloatV) -> FloatV, _ scalar: (Float) -> Float) {
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
-            let p = UnsafeMutableRawPointer(x + i)
-            p.storeBytes(of: f(p.loadUnaligned(as: FloatV.self)), as: FloatV.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: f(UnsafeRawPointer(x + i).loadUnaligned(as: FloatV.self)), as: FloatV.self)
             i += 8
         }
-        while i < range.upperBound { x[i] = scalar(x[i]); i += 1 }
+        while i < range.upperBound { y[i] = scalar(x[i]); i += 1 }
     }
 
     /// The channel-wise activations: per pixel, values across channels are normalised (spec §1.9).
@@ -198,7 +246,7 @@ extension Activation {
             return s + x * s * (1 - s)
         case .mish:
             // darknet's gradient_array_mish: x·(1 − t²)·σ(x) + t with t = tanh(softplus(x)).
-            let sp = softplus(x)
+            let sp = softplusScalar(x)
             let gsp = 1 - expf(-sp)
             let t = tanhf(sp)
             return x * (1 - t * t) * gsp + t
@@ -227,30 +275,68 @@ public extension Kernels {
         }
         let count = batch * channels * spatial
         Parallel.chunks(count, grain: 1 << 15) { range in
-            switch activation {
-            case .leaky, .revleaky:
-                for i in range where x[i] <= 0 { delta[i] *= 0.1 }
-            case .relu:
-                for i in range where x[i] <= 0 { delta[i] = 0 }
-            case .mish: gradientMap(x, delta, range, vmishDerivative) { Activation.mish.derivative($0) }
-            case .swish: gradientMap(x, delta, range, vswishDerivative) { Activation.swish.derivative($0) }
-            default:
-                for i in range { delta[i] *= activation.derivative(x[i]) }
-            }
+            gradientRange(x, UnsafePointer(delta), delta, range, activation)
+        }
+    }
+
+    /// `out[i] = delta[i] · f′(x[i])` over `range` (delta and out may be the same buffer), vectorised for every
+    /// element-wise kind but stair.
+    @inline(__always)
+    internal static func gradientRange(_ x: UnsafePointer<Float>, _ delta: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                       _ range: Range<Int>, _ activation: Activation) {
+        let zero = FloatV(repeating: 0), one = FloatV(repeating: 1)
+        switch activation {
+        case .linear:
+            if UnsafePointer(out) != delta { (out + range.lowerBound).update(from: delta + range.lowerBound, count: range.count) }
+        case .leaky, .revleaky: gradientMap(x, delta, out, range, { one.replacing(with: 0.1, where: $0 .<= 0) }) { Activation.leaky.derivative($0) }
+        case .relie: gradientMap(x, delta, out, range, { one.replacing(with: 0.01, where: $0 .<= 0) }) { Activation.relie.derivative($0) }
+        case .relu: gradientMap(x, delta, out, range, { one.replacing(with: 0, where: $0 .<= 0) }) { Activation.relu.derivative($0) }
+        case .relu6: gradientMap(x, delta, out, range, { zero.replacing(with: 1, where: ($0 .> 0) .& ($0 .< 6)) }) { Activation.relu6.derivative($0) }
+        case .ramp: gradientMap(x, delta, out, range, { FloatV(repeating: 0.1).replacing(with: 1.1, where: $0 .> 0) }) { Activation.ramp.derivative($0) }
+        case .elu: gradientMap(x, delta, out, range, { one.replacing(with: vexp($0), where: $0 .< 0) }) { Activation.elu.derivative($0) }
+        case .selu:
+            gradientMap(x, delta, out, range, { FloatV(repeating: 1.0507).replacing(with: 1.0507 * 1.6732 * vexp($0), where: $0 .< 0) }) { Activation.selu.derivative($0) }
+        case .gelu:
+            gradientMap(x, delta, out, range, { v in
+                let t = vtanh(0.797885 * v + 0.035677 * v * v * v)
+                return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * (0.797885 + 3 * 0.035677 * v * v)
+            }) { Activation.gelu.derivative($0) }
+        case .tanh: gradientMap(x, delta, out, range, { let t = vtanh($0); return 1 - t * t }) { Activation.tanh.derivative($0) }
+        case .logistic:
+            if wideBackward(SN_LOGISTIC, x, delta, out, range) { return }
+            gradientMap(x, delta, out, range, { let s = vlogistic($0); return (1 - s) * s }) { Activation.logistic.derivative($0) }
+        case .loggy: gradientMap(x, delta, out, range, { let s = vlogistic($0); return 2 * s * (1 - s) }) { Activation.loggy.derivative($0) }
+        case .mish:
+            if wideBackward(SN_MISH, x, delta, out, range) { return }
+            gradientMap(x, delta, out, range, vmishDerivative) { Activation.mish.derivative($0) }
+        case .swish:
+            if wideBackward(SN_SWISH, x, delta, out, range) { return }
+            gradientMap(x, delta, out, range, vswishDerivative) { Activation.swish.derivative($0) }
+        case .hardtan: gradientMap(x, delta, out, range, { zero.replacing(with: 1, where: ($0 .> -1) .& ($0 .< 1)) }) { Activation.hardtan.derivative($0) }
+        case .lhtan:
+            gradientMap(x, delta, out, range, { FloatV(repeating: 0.001).replacing(with: 1, where: ($0 .> 0) .& ($0 .< 1)) }) { Activation.lhtan.derivative($0) }
+        case .plse:
+            gradientMap(x, delta, out, range, { FloatV(repeating: 0.125).replacing(with: 0.01, where: ($0 .< -4) .| ($0 .> 4)) }) { Activation.plse.derivative($0) }
+        case .hardMish:
+            gradientMap(x, delta, out, range, { v in
+                one.replacing(with: v + 1, where: v .<= 0).replacing(with: 0, where: v .<= -2)
+            }) { Activation.hardMish.derivative($0) }
+        case .stair, .normalizeChannels, .normalizeChannelsSoftmax, .normalizeChannelsSoftmaxMaxval:
+            for i in range { out[i] = delta[i] * activation.derivative(x[i]) }
         }
     }
 
     @inline(__always)
-    internal static func gradientMap(_ x: UnsafePointer<Float>, _ delta: UnsafeMutablePointer<Float>, _ range: Range<Int>,
-                                     _ f: (FloatV) -> FloatV, _ scalar: (Float) -> Float) {
+    internal static func gradientMap(_ x: UnsafePointer<Float>, _ delta: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                     _ range: Range<Int>, _ f: (FloatV) -> FloatV, _ scalar: (Float) -> Float) {
         var i = range.lowerBound
         while i + 8 <= range.upperBound {
             let xv = UnsafeRawPointer(x + i).loadUnaligned(as: FloatV.self)
-            let d = UnsafeMutableRawPointer(delta + i)
-            d.storeBytes(of: d.loadUnaligned(as: FloatV.self) * f(xv), as: FloatV.self)
+            let d = UnsafeRawPointer(delta + i).loadUnaligned(as: FloatV.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: d * f(xv), as: FloatV.self)
             i += 8
         }
-        while i < range.upperBound { delta[i] *= scalar(x[i]); i += 1 }
+        while i < range.upperBound { out[i] = delta[i] * scalar(x[i]); i += 1 }
     }
 
     /// Vector-Jacobian product of the channel-wise normalisations (per pixel, across channels).

@@ -36,10 +36,9 @@ public func vlogistic(_ x: FloatV) -> FloatV { 1 / (1 + vexp(-x)) }
 public func vmish(_ x: FloatV) -> FloatV {
     let e = vexp(x.replacing(with: 20, where: x .> 20))
     let n = e * e + 2 * e
-    let d = n + 2
-    let low = x * n / d
-    let high = x - 2 * x / d
-    return high.replacing(with: low, where: x .<= -0.6)
+    let q = x / (n + 2)
+    // x − 2x/(n+2) is the same value without n's rounding where n is large.
+    return (x - 2 * q).replacing(with: q * n, where: x .<= -0.6)
 }
 
 @inlinable @inline(__always)
@@ -48,14 +47,16 @@ public func vswish(_ x: FloatV) -> FloatV { x * vlogistic(x) }
 @inlinable @inline(__always)
 public func vleaky(_ x: FloatV) -> FloatV { x.replacing(with: 0.1 * x, where: x .<= 0) }
 
-/// mish′(x) = x·(1 − t²)·σ(x) + t with t = tanh(softplus(x)) = n/(n+2), n = e²+2e, σ(x) = e/(1+e).
+/// mish′(x) = t + x·σ(x)·(1 − t²) with t = tanh(softplus(x)) = n/d, n = e²+2e, d = n+2, σ = e/s, s = 1+e; since
+/// 1 − t² = 4s²/d², that is (n·d + 4x·e·s)/d²: one division, no cancellation.
 @inlinable @inline(__always)
 public func vmishDerivative(_ x: FloatV) -> FloatV {
-    let e = vexp(x.replacing(with: 20, where: x .> 20))
+    // Above 15, mish′ is 1 to float precision.
+    let xc = x.replacing(with: 15, where: x .> 15)
+    let e = vexp(xc)
     let n = e * e + 2 * e
-    let t = n / (n + 2)
-    let sigma = e / (1 + e)
-    return x * (1 - t * t) * sigma + t
+    let d = n + 2, s = 1 + e
+    return (n * d + 4 * xc * e * s) / (d * d)
 }
 
 /// swish′(x) = σ(x) + x·σ(x)·(1 − σ(x)).
@@ -63,4 +64,56 @@ public func vmishDerivative(_ x: FloatV) -> FloatV {
 public func vswishDerivative(_ x: FloatV) -> FloatV {
     let s = vlogistic(x)
     return s + x * s * (1 - s)
+}
+
+/// Natural logarithm for positive normal floats: exponent from the bits, mantissa in [√½, √2), Cephes' degree-9
+/// polynomial for log(1+f) (about 1 ulp).
+@inlinable @inline(__always)
+public func vlog(_ x: FloatV) -> FloatV {
+    let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+    var exponent = ((bits &>> 23) & 0xff) &- 127
+    var m = unsafeBitCast((bits & 0x007f_ffff) | 0x3f80_0000, to: FloatV.self)
+    let big = m .> 1.41421356
+    m = m.replacing(with: m * 0.5, where: big)
+    exponent = exponent.replacing(with: exponent &+ 1, where: big)
+    // int → float through the 1.5·2²³ magic (small integers only).
+    let e = unsafeBitCast(exponent &+ 0x4B40_0000, to: FloatV.self) - 12582912
+    let f = m - 1
+    let z = f * f
+    var y = FloatV(repeating: 7.0376836292e-2)
+    y = y * f - 1.1514610310e-1
+    y = y * f + 1.1676998740e-1
+    y = y * f - 1.2420140846e-1
+    y = y * f + 1.4249322787e-1
+    y = y * f - 1.6668057665e-1
+    y = y * f + 2.0000714765e-1
+    y = y * f - 2.4999993993e-1
+    y = y * f + 3.3333331174e-1
+    y = y * f * z
+    y = y + e * ln2Lo - 0.5 * z
+    return f + y + e * ln2Hi
+}
+
+/// log(1 + e) for e ≥ 0 without the cancellation of `log(1 + e)` when e is small.
+@inlinable @inline(__always)
+public func vlog1p(_ e: FloatV) -> FloatV {
+    let u = 1 + e
+    let d = u - 1
+    // log(u)·e/(u−1) corrects the rounding of 1 + e (Goldberg's trick); u == 1 means log1p(e) = e.
+    let corrected = vlog(u) * e / d.replacing(with: 1, where: d .== 0)
+    return corrected.replacing(with: e, where: d .== 0)
+}
+
+/// tanh(x) = 2/(1+e^(−2x)) − 1 (darknet's form).
+@inlinable @inline(__always)
+public func vtanh(_ x: FloatV) -> FloatV { 2 / (1 + vexp(-2 * x)) - 1 }
+
+/// softplus(x) = log(1 + eˣ) with darknet's threshold: x above 20 gives x, below −20 gives eˣ.
+@inlinable @inline(__always)
+public func vsoftplus(_ x: FloatV) -> FloatV {
+    let e = vexp(x.replacing(with: -x, where: x .> 0))
+    let positive: FloatV = x.replacing(with: 0, where: x .< 0)
+    let middle: FloatV = positive + vlog1p(e)
+    let high: FloatV = middle.replacing(with: x, where: x .> 20)
+    return high.replacing(with: e, where: x .< -20)
 }

@@ -9,8 +9,8 @@ public enum Parallel {
     /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks; runs inline when the work
     /// is smaller than `grain` items.
     @inline(__always)
-    public static func chunks(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
-        let workers = min(threads, max(1, count / max(1, grain)))
+    public static func chunks(_ count: Int, grain: Int = 1, threads: Int = Parallel.threads, _ body: (Range<Int>) -> Void) {
+        let workers = min(max(1, threads), max(1, count / max(1, grain)))
         if workers <= 1 {
             if count > 0 { body(0..<count) }
             return

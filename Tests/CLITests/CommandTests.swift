@@ -222,3 +222,53 @@ final class BundledModelTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(found.count, 4, "\(objects)")
     }
 }
+
+final class ActivationCommandTests: XCTestCase {
+    func testActivationsJSONMatchesADoublePrecisionMish() throws {
+        let r = try CLI.run(["activations", "--from", "-20", "--to", "20", "--step", "0.25", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let x = try XCTUnwrap(object["x"] as? [Double])
+        XCTAssertEqual(x.count, 161)
+        XCTAssertEqual(x.first, -20)
+        XCTAssertEqual(x.last, 20)
+        let table = try XCTUnwrap(object["activations"] as? [String: Any])
+        XCTAssertTrue(["mish", "swish", "relu", "leaky", "softplus", "hard_mish", "gelu"].allSatisfy { table[$0] != nil })
+        let mish = try XCTUnwrap(table["mish"] as? [String: [Double]])
+        for (i, v) in x.enumerated() {
+            let e = exp(v), reference = v * tanh(log1p(e))
+            let omega = 4 * (v + 1) + 4 * e * e + e * e * e + e * (4 * v + 6), delta = 2 * e + e * e + 2
+            let derivative = e * omega / (delta * delta)
+            XCTAssertEqual(mish["f"]![i], reference, accuracy: 5e-7 * abs(reference) + 1e-30, "mish(\(v))")
+            XCTAssertEqual(mish["df"]![i], derivative, accuracy: 5e-6 * max(abs(derivative), 0.01), "mish′(\(v))")
+        }
+        // Text: `name x f f'` lines, only the asked-for function.
+        let text = try CLI.run(["activations", "--from", "-1", "--to", "1", "--step", "1", "--activation", "relu"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertEqual(text.stdout, "activation x f(x) f'(x)\nrelu -1.0 0.0 0.0\nrelu 0.0 0.0 0.0\nrelu 1.0 1.0 1.0\n")
+        let bad = try CLI.run(["activations", "--activation", "mesh"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("unknown activation 'mesh'"), bad.stderr)
+    }
+
+    func testActivationBenchmarkJSON() throws {
+        let r = try CLI.run(["benchmark", "--activations", "--count", "65536", "--runs", "3", "--warmup", "1", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["count"] as? Int, 65536)
+        let table = try XCTUnwrap(object["activations"] as? [String: [String: Double]])
+        XCTAssertEqual(Set(table.keys), Set(ActivationNames.all))
+        let mish = try XCTUnwrap(table["mish"]), relu = try XCTUnwrap(table["relu"])
+        XCTAssertEqual(Set(mish.keys), ["forward_us", "forward_std_us", "backward_us", "backward_std_us", "forward_ratio", "backward_ratio"])
+        XCTAssertEqual(relu["forward_ratio"], 1)
+        XCTAssertEqual(mish["forward_ratio"]!, mish["forward_us"]! / relu["forward_us"]!, accuracy: 1e-9)
+        let cfgToo = try CLI.run(["benchmark", "--activations", "cfg/shapes.cfg"])
+        XCTAssertEqual(cfgToo.status, 64)
+    }
+}
+
+/// The benchmarked names, written out (every element-wise cfg activation plus softplus).
+enum ActivationNames {
+    static let all = ["linear", "logistic", "loggy", "relu", "relu6", "elu", "selu", "gelu", "relie", "ramp", "leaky", "revleaky",
+                      "tanh", "plse", "stair", "hardtan", "lhtan", "swish", "mish", "hard_mish", "softplus"]
+}
