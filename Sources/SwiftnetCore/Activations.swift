@@ -137,14 +137,14 @@ public extension Kernels {
             vectorMap(x, y, range, vlogistic) { logisticScalar($0) }
         case .loggy: vectorMap(x, y, range, { 2 * vlogistic($0) - 1 }) { Activation.loggy.apply($0) }
         case .relu: vectorMap(x, y, range, { $0.replacing(with: 0, where: $0 .<= 0) }) { $0 > 0 ? $0 : 0 }
-        case .relu6: vectorMap(x, y, range, { $0.clamped(lowerBound: FloatV(repeating: 0), upperBound: FloatV(repeating: 6)) }) { Activation.relu6.apply($0) }
+        case .relu6: vectorMap(x, y, range, { $0.replacing(with: 0, where: $0 .< 0).replacing(with: 6, where: $0 .> 6) }) { Activation.relu6.apply($0) }
         case .ramp: vectorMap(x, y, range, { $0.replacing(with: 0, where: $0 .<= 0) + 0.1 * $0 }) { Activation.ramp.apply($0) }
         case .elu: vectorMap(x, y, range, { $0.replacing(with: vexp($0) - 1, where: $0 .< 0) }) { Activation.elu.apply($0) }
         case .selu:
             vectorMap(x, y, range, { (1.0507 * $0).replacing(with: 1.0507 * 1.6732 * (vexp($0) - 1), where: $0 .< 0) }) { Activation.selu.apply($0) }
         case .gelu: vectorMap(x, y, range, { 0.5 * $0 * (1 + vtanh(0.797885 * $0 + 0.035677 * $0 * $0 * $0)) }) { Activation.gelu.apply($0) }
         case .tanh: vectorMap(x, y, range, vtanh) { Activation.tanh.apply($0) }
-        case .hardtan: vectorMap(x, y, range, { $0.clamped(lowerBound: FloatV(repeating: -1), upperBound: FloatV(repeating: 1)) }) { Activation.hardtan.apply($0) }
+        case .hardtan: vectorMap(x, y, range, { $0.replacing(with: -1, where: $0 .< -1).replacing(with: 1, where: $0 .> 1) }) { Activation.hardtan.apply($0) }
         case .lhtan:
             vectorMap(x, y, range, { v in
                 (v.replacing(with: 0.001 * v, where: v .< 0)).replacing(with: 0.001 * (v - 1) + 1, where: v .> 1)
