@@ -56,6 +56,11 @@ struct Benchmark: ParsableCommand {
                 throw ValidationError("--activations times the activation kernels alone: give no cfg, --weights, --train, --loader, --per-layer or --batch")
             }
             if count < 8 { throw ValidationError("--count must be at least 8") }
+            // Four buffers of `count` floats.
+            let memory = ProcessInfo.processInfo.physicalMemory
+            if UInt64(count) > memory / 32 {
+                throw ValidationError("--count \(count) needs \(UInt64(count) * 16 >> 20) MiB in four buffers; at most \(memory / 32) floats fit in half of this machine's memory")
+            }
             if runs < 2 { throw ValidationError("--activations needs --runs of at least 2 (for the standard deviation)") }
             return
         }

@@ -116,7 +116,8 @@ final class DetectorTests: XCTestCase {
         XCTAssertEqual(result.classes.count, 3)
         XCTAssertEqual(result.classes.map(\.probability), result.classes.map(\.probability).sorted(by: >))
         XCTAssertEqual(result.imageSize, ImageSizeValue(width: 320, height: 320))
-        XCTAssertThrowsError(try Classifier(cfg: try model().cfg, weights: try model().weights)) { error in
+        let detector = try model()
+        XCTAssertThrowsError(try Classifier(cfg: detector.cfg, weights: detector.weights)) { error in
             XCTAssertTrue("\(error)".contains("not a classifier"), "\(error)")
         }
     }
