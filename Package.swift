@@ -63,7 +63,7 @@ let package = Package(
             name: "SwiftnetCLI",
             dependencies: [
                 "SwiftnetServer",
-                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo",
+                "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "LayerTests", dependencies: ["SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "SwiftnetTrain", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["SwiftnetData", "TestSupport"]),
         .testTarget(name: "DetectTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "TestSupport"]),
-        .testTarget(name: "TrainTests", dependencies: ["SwiftnetTrain", "SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "SwiftnetData", "TestSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["SwiftnetTrain", "SwiftnetLayers", "SwiftnetFormat", "SwiftnetCore", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
         .testTarget(name: "EvalTests", dependencies: ["SwiftnetEval", "SwiftnetFormat", "SwiftnetCore"], exclude: ["Fixtures"]),
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),

@@ -5,6 +5,7 @@ import SwiftnetEval
 import SwiftnetData
 import SwiftnetFormat
 import SwiftnetLayers
+import SwiftnetTrain
 
 /// Category ids written to / read from COCO results files.
 enum CategoryIds: String, ExpressibleByArgument, CaseIterable {
@@ -89,6 +90,9 @@ struct Map: ParsableCommand {
 
     @Flag(help: "Print every number (both protocols, per class) as JSON on stdout; the text report goes to stderr.")
     var json = false
+
+    @Option(help: "Write precision-recall curves into this folder: pr_mean.png and pr_CLASS.png per class with ground truth or detections, the points darknet's AP sums marked.")
+    var plot: String?
 
     @Option(parsing: .unconditional, help: "Benchmark: repeat parsing and evaluation N times and print the median times (COCO files only).")
     var benchmark: Int?
@@ -225,6 +229,23 @@ struct Map: ParsableCommand {
         } else {
             print(report.text(), terminator: "")
         }
+        if let plot { try writeCurves(report, to: plot) }
+    }
+
+    /// `--plot DIR`: one precision–recall figure per class that has ground truth or detections, and the mean.
+    func writeCurves(_ report: EvaluationReport, to directory: String) throws {
+        guard let darknet = report.darknet else {
+            throw SwiftnetError.invalid("--plot: no darknet evaluation to plot (\(report.darknetUnavailable ?? "unavailable"))")
+        }
+        try ensureDirectory(directory)
+        var written = 0
+        for result in darknet.classes where result.truthCount > 0 || result.detectionCount > 0 {
+            let safe = String(result.name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+            try ImageIO.write(Figures.precisionRecall(result, points: points).image, to: directory + "/pr_\(result.classIndex)_\(safe).png")
+            written += 1
+        }
+        try ImageIO.write(Figures.meanPrecisionRecall(darknet.classes, mAP: darknet.meanAveragePrecision).image, to: directory + "/pr_mean.png")
+        writeStderr("wrote \(written + 1) precision-recall curves to \(directory) (pr_mean.png and pr_CLASSINDEX_NAME.png)\n")
     }
 }
 

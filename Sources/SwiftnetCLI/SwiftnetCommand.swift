@@ -15,7 +15,7 @@ struct SwiftnetCommand: AsyncParsableCommand {
         """,
         version: RuntimeInfo.versionText,
         subcommands: [Detect.self, Classify.self, Train.self, CheckData.self, Augment.self, Map.self, Valid.self, Dataset.self, Cfg.self,
-                      CalcAnchors.self, Partial.self, Layers.self, Benchmark.self, Activations.self, Plot.self, Serve.self]
+                      CalcAnchors.self, Partial.self, Layers.self, Benchmark.self, Activations.self, Plot.self, Ablate.self, Serve.self]
     )
 
     /// Parses and runs a command; every error is one `error: …` line (usage errors with the usage after it) and a

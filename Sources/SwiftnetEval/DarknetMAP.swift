@@ -84,6 +84,32 @@ public struct DarknetClassResult: Sendable {
     let precisions: [Double]
     let recalls: [Double]
 
+    /// Recall and precision after each rank, best confidence first.
+    public var precisionRecallCurve: [(recall: Double, precision: Double)] { zip(recalls, precisions).map { ($0, $1) } }
+
+    /// The points AP sums for a `-points` setting. 0: at every rank where recall grows, that recall and the best
+    /// precision at it or any higher recall (AP = Σ Δrecall · precision over them). N: the N recall levels and their
+    /// interpolated precision, 0 past the highest recall (AP = their mean).
+    public func integratedPoints(points: Int, arithmetic: RecallLevelArithmetic = .ofast) -> [(recall: Double, precision: Double)] {
+        guard !precisions.isEmpty else { return [] }
+        var suffixMax = precisions
+        var k = suffixMax.count - 2
+        while k >= 0 {
+            if suffixMax[k + 1] > suffixMax[k] { suffixMax[k] = suffixMax[k + 1] }
+            k -= 1
+        }
+        if points == 0 {
+            return recalls.indices.filter { $0 == 0 ? recalls[0] > 0 : recalls[$0] != recalls[$0 - 1] }.map { (recalls[$0], suffixMax[$0]) }
+        }
+        let step = 1.0 / Double(points - 1)
+        var j = 0
+        return (0..<points).map { point in
+            let level = arithmetic == .ofast ? Double(point) * step : Double(point) * 1.0 / Double(points - 1)
+            while j < recalls.count, recalls[j] < level { j += 1 }
+            return (level, j < recalls.count ? suffixMax[j] : 0)
+        }
+    }
+
     /// AP of this class for any `-points` setting (0 = area under the curve).
     public func averagePrecision(points: Int, arithmetic: RecallLevelArithmetic = .ofast) -> Double {
         guard !precisions.isEmpty else { return 0 }

@@ -70,6 +70,17 @@ public struct CfgDocument: Sendable {
         }
         self.sections = sections
     }
+
+    /// The document as cfg text (sections and options in order; comments are not kept), preceded by `header` lines
+    /// written as `#` comments.
+    public func text(header: [String] = []) -> String {
+        var out = header.map { "# " + $0 + "\n" }.joined()
+        for section in sections {
+            out += (out.isEmpty ? "" : "\n") + "[\(section.name)]\n"
+            for option in section.options { out += "\(option.key)=\(option.value)\n" }
+        }
+        return out
+    }
 }
 
 /// Reads a whole text file, with errors that name it.

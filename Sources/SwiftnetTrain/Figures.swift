@@ -1,6 +1,7 @@
 import Foundation
 import SwiftnetCore
 import SwiftnetData
+import SwiftnetEval
 
 /// The Mish paper's figures, drawn with `LinePlot` and the activation kernels training uses.
 public enum Figures {
@@ -115,5 +116,51 @@ public enum Figures {
         let i = min(Int(v), anchors.count - 2), f = v - Double(i)
         let a = anchors[i], b = anchors[i + 1]
         return Color(UInt8((a.0 + (b.0 - a.0) * f).rounded()), UInt8((a.1 + (b.1 - a.1) * f).rounded()), UInt8((a.2 + (b.2 - a.2) * f).rounded()))
+    }
+}
+
+extension Figures {
+    /// One class's precision–recall curve (after each rank) with the points darknet's AP sums marked.
+    public static func precisionRecall(_ result: DarknetClassResult, points: Int) -> (plot: LinePlot, image: RGBImage) {
+        var plot = LinePlot(title: String(format: "%@: AP = %.2f %%", result.name, result.averagePrecision * 100), xRange: 0...1, yRange: 0...1.02)
+        plot.xTitle = "recall"
+        plot.yTitle = "precision"
+        plot.series.append(LinePlot.Series(name: "precision after each rank", color: curveColor,
+                                           points: result.precisionRecallCurve.map { ($0.recall, $0.precision) }))
+        var marked = LinePlot.Series(name: points == 0 ? "integrated (area under the envelope)" : "\(points) recall levels (mean)",
+                                     color: markColor, points: result.integratedPoints(points: points).map { ($0.recall, $0.precision) })
+        marked.joined = false
+        marked.markerSize = 5
+        plot.series.append(marked)
+        return (plot, render(plot))
+    }
+
+    /// The mean over classes (with ground truth) of the interpolated precision at 101 recall levels.
+    public static func meanPrecisionRecall(_ classes: [DarknetClassResult], mAP: Double) -> (plot: LinePlot, image: RGBImage, points: [(x: Double, y: Double)]) {
+        let counted = classes.filter { $0.truthCount > 0 }
+        let curves: [[(recall: Double, precision: Double)]] = counted.map { $0.integratedPoints(points: 101) }
+        var points: [(x: Double, y: Double)] = []
+        for level in 0...100 {
+            var sum = 0.0
+            for curve in curves where level < curve.count { sum += curve[level].precision }
+            points.append((Double(level) / 100, curves.isEmpty ? 0 : sum / Double(curves.count)))
+        }
+        var plot = LinePlot(title: String(format: "mean of %d classes: mAP = %.2f %%", counted.count, mAP * 100), xRange: 0...1, yRange: 0...1.02)
+        plot.xTitle = "recall"
+        plot.yTitle = "interpolated precision"
+        var series = LinePlot.Series(name: "mean interpolated precision", color: curveColor, points: points)
+        series.markerSize = 3
+        plot.series.append(series)
+        return (plot, render(plot), points)
+    }
+
+    public static let curveColor = Color(38, 139, 210), markColor = Color(220, 50, 47)
+
+    private static func render(_ plot: LinePlot) -> RGBImage {
+        var plot = plot
+        plot.legendAtBottom = true
+        var image = RGBImage(width: plot.width, height: plot.height)
+        plot.draw(into: &image)
+        return image
     }
 }

@@ -78,6 +78,8 @@ public final class Trainer {
     private var resumedSeen = 0
     private var classValidation: [(path: String, label: Int)]?
     private var evaluationNetwork: Network?
+    /// Called after every iteration with its number, loss and darknet's running average loss.
+    public var iterationObserver: ((_ iteration: Int, _ loss: Float, _ averageLoss: Float) -> Void)?
 
     /// Whether this run trains a classifier (a `[softmax]` output instead of `[yolo]` heads).
     public var isClassifier: Bool { lastYolo == nil }
@@ -195,27 +197,63 @@ public final class Trainer {
         }
         chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
-        if options.map {
-            // As in darknet, the training list stands in when the .data file names no valid= list.
-            let validList = try dataset.validList.map { try ImageList(contentsOf: $0) } ?? dataset.trainList
-            let valid = validList.path
-            if dataset.validList == nil { log("\(options.dataPath): no valid= list; --map evaluates on the training list \(valid)") }
-            // A missing or unreadable validation image would otherwise stop training at the first evaluation.
-            guard !validList.entries.isEmpty else { throw SwiftnetError.data(path: valid, line: nil, message: "the validation list is empty: --map has nothing to evaluate") }
-            if let missing = validList.missingImage() { throw missing }
-            if yolo == nil {
-                classValidation = try validList.paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
-            } else {
-                validation = try GroundTruth.loadDarknetImages(validList.paths, names: dataset.names, options: DarknetListOptions(readImageHeaders: false))
-            }
-            let validCheck = yolo == nil ? DataCheck.checkClassification(images: validList.paths, names: dataset.names)
-                                         : DataCheck.check(images: validList.paths, classes: dataset.classes)
-            if let first = validCheck.errors.first {
-                throw SwiftnetError.data(path: valid, line: nil, message:
-                    "the validation images have \(validCheck.errors.count) errors (--map evaluates them; --skip-bad applies to training images only), e.g. \(first)")
-            }
-        }
+        if options.map { try loadValidation() }
         try ensureDirectory(backup)
+    }
+
+    /// Reads the valid= list (the training list when there is none) for evaluation, checking every image first.
+    private func loadValidation() throws {
+        let yolo = lastYolo
+        // As in darknet, the training list stands in when the .data file names no valid= list.
+        let validList = try dataset.validList.map { try ImageList(contentsOf: $0) } ?? dataset.trainList
+        let valid = validList.path
+        if dataset.validList == nil { log("\(options.dataPath): no valid= list; --map evaluates on the training list \(valid)") }
+        // A missing or unreadable validation image would otherwise stop training at the first evaluation.
+        guard !validList.entries.isEmpty else { throw SwiftnetError.data(path: valid, line: nil, message: "the validation list is empty: --map has nothing to evaluate") }
+        if let missing = validList.missingImage() { throw missing }
+        if yolo == nil {
+            classValidation = try validList.paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
+        } else {
+            validation = try GroundTruth.loadDarknetImages(validList.paths, names: dataset.names, options: DarknetListOptions(readImageHeaders: false))
+        }
+        let validCheck = yolo == nil ? DataCheck.checkClassification(images: validList.paths, names: dataset.names)
+                                     : DataCheck.check(images: validList.paths, classes: dataset.classes)
+        if let first = validCheck.errors.first {
+            throw SwiftnetError.data(path: valid, line: nil, message:
+                "the validation images have \(validCheck.errors.count) errors (--map evaluates them; --skip-bad applies to training images only), e.g. \(first)")
+        }
+    }
+
+    /// What a finished run scores on the valid list (``evaluate()``).
+    public struct Evaluation: Sendable {
+        /// Classifiers: top-1 and top-5 accuracy and the mean cross-entropy −log p(label).
+        public var top1: Double?, top5: Double?, loss: Double?
+        /// Detectors: mAP@0.5 (darknet's protocol) and COCO AP@[.5:.95].
+        public var map50: Double?, cocoAP: Double?
+    }
+
+    /// Evaluates the current weights on the valid list (loading it on first use): top-1, top-5 and mean loss for a
+    /// classifier; mAP@0.5 and COCO AP for a detector.
+    public func evaluate() throws -> Evaluation {
+        if validation == nil && classValidation == nil { try loadValidation() }
+        if isClassifier {
+            guard let samples = classValidation, !samples.isEmpty else { return Evaluation() }
+            let classifier = ClassificationPipeline(network: try inferenceCopy())
+            var top1 = 0, top5 = 0, loss = 0.0
+            for (path, label) in samples {
+                let probabilities = classifier.predict(try ImageIO.load(path))
+                let ranked = ClassificationPipeline.topK(probabilities, k: 5)
+                if ranked.first == label { top1 += 1 }
+                if ranked.contains(label) { top5 += 1 }
+                loss -= Foundation.log(max(Double(probabilities[label]), 1e-12))
+            }
+            let n = Double(samples.count)
+            return Evaluation(top1: Double(top1) / n, top5: Double(top5) / n, loss: loss / n)
+        }
+        guard let gt = validation else { return Evaluation() }
+        let run = try ValidationRun(network: try inferenceCopy(), groundTruth: gt)
+        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: true))
+        return Evaluation(map50: report.darknet?.meanAveragePrecision, cocoAP: report.coco?.stats.ap)
     }
 
     /// Saves `<base>_ema.weights`: the averaged parameters with the current rolling statistics (spec §5.8).
@@ -343,6 +381,7 @@ public final class Trainer {
                 lastLoss = loss
                 averageLoss = averageLoss < 0 || averageLoss.isNaN ? loss : 0.9 * averageLoss + 0.1 * loss
                 chart.add(iteration: iteration, averageLoss: averageLoss)
+                iterationObserver?(iteration, loss, averageLoss)
                 let seconds = Date().timeIntervalSince(iterationStart)
                 let elapsed = Date().timeIntervalSince(start)
                 let done = iteration - startIteration

@@ -13,4 +13,8 @@ int sn_activation_forward(int kind, const float *x, float *y, long n);
 /// out[i] = delta[i] * f'(x[i]) for i < n; returns 0 when this CPU has no wide kernel.
 int sn_activation_backward(int kind, const float *x, const float *delta, float *out, long n);
 
+/// Bounds the C allocator of a long-running process (glibc: at most `arenas` malloc arenas and a fixed mmap
+/// threshold of `mmap_threshold` bytes); returns 1 when applied, 0 where the C library has no such settings.
+int sn_bound_allocator(int arenas, int mmap_threshold);
+
 #endif
