@@ -7,9 +7,11 @@ public final class ConnectedLayer: Layer {
     public let config: ConnectedConfig
     public private(set) var biases = Buffer(count: 0)
     public private(set) var weights = Buffer(count: 0)
-    public private(set) var scales = Buffer(count: 0)
-    public private(set) var rollingMean = Buffer(count: 0)
-    public private(set) var rollingVariance = Buffer(count: 0)
+    /// Batch-norm state when `batch_normalize=1`.
+    public private(set) var bn: BatchNormState?
+    public var scales: Buffer { bn?.scales ?? Buffer(count: 0) }
+    public var rollingMean: Buffer { bn?.rollingMean ?? Buffer(count: 0) }
+    public var rollingVariance: Buffer { bn?.rollingVariance ?? Buffer(count: 0) }
 
     init(spec: LayerSpec, config: ConnectedConfig) {
         self.config = config
@@ -24,13 +26,7 @@ public final class ConnectedLayer: Layer {
         if weights.count == 0 {
             biases = Buffer(count: n)
             weights = Buffer(count: n * input.count)
-            if config.batchNormalize {
-                scales = Buffer(count: n)
-                scales.fill(1)
-                rollingMean = Buffer(count: n)
-                rollingVariance = Buffer(count: n)
-                rollingVariance.fill(1)
-            }
+            if config.batchNormalize { bn = BatchNormState(channels: n) }
         } else if weights.count != n * input.count {
             throw ShapeError("a [connected] layer cannot be resized: its input size changed from \(weights.count / n) to \(input.count)")
         }
@@ -39,12 +35,7 @@ public final class ConnectedLayer: Layer {
     }
 
     public override var parameters: [ParameterArray] {
-        var p = [ParameterArray(name: "biases", buffer: biases), ParameterArray(name: "weights", buffer: weights)]
-        if config.batchNormalize {
-            p += [ParameterArray(name: "scales", buffer: scales), ParameterArray(name: "rolling_mean", buffer: rollingMean),
-                  ParameterArray(name: "rolling_variance", buffer: rollingVariance)]
-        }
-        return p
+        [ParameterArray(name: "biases", buffer: biases), ParameterArray(name: "weights", buffer: weights)] + (bn?.parameters ?? [])
     }
 
     /// Files with a version field above 1000 store the matrix as `[inputs][outputs]`.
@@ -56,28 +47,18 @@ public final class ConnectedLayer: Layer {
     }
 
     private var preActivation = Buffer(count: 0)
-    private var normalized = Buffer(count: 0)
-    private var batchMean = Buffer(count: 0)
-    private var batchVariance = Buffer(count: 0)
-    private lazy var weightTrainables: [Trainable] = {
-        var t = [Trainable(name: "biases", kind: .biases, value: biases), Trainable(name: "weights", kind: .weights, value: weights)]
-        if config.batchNormalize { t.append(Trainable(name: "scales", kind: .scales, value: scales)) }
-        return t
-    }()
+    private lazy var biasTrainable = Trainable(name: "biases", kind: .biases, value: biases)
+    private lazy var weightTrainable = Trainable(name: "weights", kind: .weights, value: weights)
 
-    public override var trainables: [Trainable] { weightTrainables }
+    public override var trainables: [Trainable] { [biasTrainable, weightTrainable] + (bn.map { [$0.scaleTrainable] } ?? []) }
 
     public override var trainingFloatsPerImage: Int { 2 * config.outputs }
 
     public override func allocateTraining() {
         let n = batch * config.outputs
-        if preActivation.count != n {
-            preActivation = Buffer(count: n)
-            normalized = Buffer(count: n)
-            batchMean = Buffer(count: config.outputs)
-            batchVariance = Buffer(count: config.outputs)
-        }
-        _ = weightTrainables
+        if preActivation.count != n { preActivation = Buffer(count: n) }
+        bn?.allocateTraining(count: n)
+        _ = trainables
     }
 
     public override func forward(_ ctx: ForwardContext) {
@@ -88,31 +69,20 @@ public final class ConnectedLayer: Layer {
         let n = config.outputs, k = inputShape.count
         Gemm.sgemm(transA: false, transB: true, m: ctx.batch, n: n, k: k, alpha: 1, a: ctx.input, lda: k,
                    b: weights.pointer, ldb: k, beta: 0, c: output.pointer, ldc: n)
-        for b in 0..<ctx.batch {
-            let o = output.pointer + b * n
-            for i in 0..<n {
-                var v = o[i]
-                if config.batchNormalize {
-                    v = scales[i] * (v - rollingMean[i]) / (rollingVariance[i] + 0.00001).squareRoot()
-                }
-                o[i] = config.activation.apply(v + biases[i])
-            }
+        if let bn {
+            bn.normalize(output.pointer, beta: biases, batch: ctx.batch, spatial: 1, output: output.pointer)
+        } else {
+            for b in 0..<ctx.batch { for i in 0..<n { output[b * n + i] += biases[i] } }
         }
+        for i in 0..<(ctx.batch * n) { output[i] = config.activation.apply(output[i]) }
     }
 
     func forwardTraining(_ ctx: ForwardContext) {
         let n = config.outputs, k = inputShape.count
         Gemm.sgemm(transA: false, transB: true, m: ctx.batch, n: n, k: k, alpha: 1, a: ctx.input, lda: k,
                    b: weights.pointer, ldb: k, beta: 0, c: output.pointer, ldc: n)
-        if config.batchNormalize {
-            Kernels.batchNormForward(output.pointer, batch: ctx.batch, channels: n, spatial: 1, gamma: scales.pointer,
-                                     beta: biases.pointer, mean: batchMean.pointer, variance: batchVariance.pointer,
-                                     normalized: normalized.pointer, output: preActivation.pointer)
-            let unbiased: Float = ctx.batch > 1 ? Float(ctx.batch) / Float(ctx.batch - 1) : 1
-            for i in 0..<n {
-                rollingMean[i] = 0.99 * rollingMean[i] + 0.01 * batchMean[i]
-                rollingVariance[i] = 0.99 * rollingVariance[i] + 0.01 * batchVariance[i] * unbiased
-            }
+        if let bn {
+            bn.forwardTraining(output.pointer, beta: biases, batch: ctx.batch, spatial: 1, output: preActivation.pointer)
         } else {
             for b in 0..<ctx.batch { for i in 0..<n { preActivation[b * n + i] = output[b * n + i] + biases[i] } }
         }
@@ -121,18 +91,15 @@ public final class ConnectedLayer: Layer {
 
     public override func backward(_ ctx: BackwardContext) {
         let n = config.outputs, k = inputShape.count
-        let updates = weightTrainables
         Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: n, spatial: 1, config.activation)
-        if config.batchNormalize {
-            Kernels.batchNormBackward(delta.pointer, normalized: normalized.pointer, batch: ctx.batch, channels: n, spatial: 1,
-                                      gamma: scales.pointer, variance: batchVariance.pointer,
-                                      gammaUpdate: updates[2].update.pointer, betaUpdate: updates[0].update.pointer)
+        if let bn {
+            bn.backward(delta.pointer, batch: ctx.batch, spatial: 1, betaUpdate: biasTrainable.update)
         } else {
-            Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: n, spatial: 1, into: updates[0].update.pointer)
+            Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: n, spatial: 1, into: biasTrainable.update.pointer)
         }
         // ΔW[n × k] += δᵀ[n × batch] · x[batch × k]
         Gemm.sgemm(transA: true, transB: false, m: n, n: k, k: ctx.batch, alpha: 1, a: delta.pointer, lda: n, b: ctx.input, ldb: k,
-                   beta: 1, c: updates[1].update.pointer, ldc: k)
+                   beta: 1, c: weightTrainable.update.pointer, ldc: k)
         if let inputDelta = ctx.inputDelta {
             Gemm.sgemm(transA: false, transB: false, m: ctx.batch, n: k, k: n, alpha: 1, a: delta.pointer, lda: n,
                        b: weights.pointer, ldb: k, beta: 1, c: inputDelta, ldc: k)

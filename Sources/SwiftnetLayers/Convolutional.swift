@@ -10,9 +10,11 @@ public final class ConvolutionalLayer: Layer {
 
     /// Conv bias, or batch-norm beta when `batch_normalize=1`.
     public private(set) var biases = Buffer(count: 0)
-    public private(set) var scales = Buffer(count: 0)
-    public private(set) var rollingMean = Buffer(count: 0)
-    public private(set) var rollingVariance = Buffer(count: 0)
+    /// Batch-norm state when `batch_normalize=1`.
+    public private(set) var bn: BatchNormState?
+    public var scales: Buffer { bn?.scales ?? Buffer(count: 0) }
+    public var rollingMean: Buffer { bn?.rollingMean ?? Buffer(count: 0) }
+    public var rollingVariance: Buffer { bn?.rollingVariance ?? Buffer(count: 0) }
     /// `[filters][channels/groups][k][k]`.
     public private(set) var weights = Buffer(count: 0)
 
@@ -20,16 +22,10 @@ public final class ConvolutionalLayer: Layer {
     private var fusedWeights: Buffer?
     private var fusedBiases: Buffer?
 
-    // Training state: pre-activation values, normalised values and batch statistics of the last forward.
+    // Training state: the pre-activation values of the last forward (batch-norm keeps its own).
     private var preActivation = Buffer(count: 0)
-    private var normalized = Buffer(count: 0)
-    private var batchMean = Buffer(count: 0)
-    private var batchVariance = Buffer(count: 0)
-    private lazy var weightTrainables: [Trainable] = {
-        var t = [Trainable(name: "biases", kind: .biases, value: biases), Trainable(name: "weights", kind: .weights, value: weights)]
-        if config.batchNormalize { t.append(Trainable(name: "scales", kind: .scales, value: scales)) }
-        return t
-    }()
+    private lazy var biasTrainable = Trainable(name: "biases", kind: .biases, value: biases)
+    private lazy var weightTrainable = Trainable(name: "weights", kind: .weights, value: weights)
 
     init(spec: LayerSpec, config: ConvolutionalConfig) {
         self.config = config
@@ -59,13 +55,7 @@ public final class ConvolutionalLayer: Layer {
         if firstTime {
             biases = Buffer(count: c.filters)
             weights = Buffer(count: weightCount)
-            if c.batchNormalize {
-                scales = Buffer(count: c.filters)
-                scales.fill(1)
-                rollingMean = Buffer(count: c.filters)
-                rollingVariance = Buffer(count: c.filters)
-                rollingVariance.fill(1)
-            }
+            if c.batchNormalize { bn = BatchNormState(channels: c.filters) }
         } else if weights.count != weightCount {
             throw ShapeError("resizing changed the channel count of a convolution")
         }
@@ -79,31 +69,19 @@ public final class ConvolutionalLayer: Layer {
                               Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count)) : inference
     }
 
-    public override var trainables: [Trainable] { weightTrainables }
+    public override var trainables: [Trainable] { [biasTrainable, weightTrainable] + (bn.map { [$0.scaleTrainable] } ?? []) }
 
     public override var trainingFloatsPerImage: Int { outputShape.count * (config.batchNormalize ? 2 : 1) }
 
     public override func allocateTraining() {
         let n = batch * outputShape.count
         if preActivation.count != n { preActivation = Buffer(count: n) }
-        if config.batchNormalize {
-            if normalized.count != n { normalized = Buffer(count: n) }
-            if batchMean.count != config.filters {
-                batchMean = Buffer(count: config.filters)
-                batchVariance = Buffer(count: config.filters)
-            }
-        }
-        _ = weightTrainables
+        bn?.allocateTraining(count: n)
+        _ = trainables
     }
 
     public override var parameters: [ParameterArray] {
-        if config.batchNormalize {
-            return [ParameterArray(name: "biases", buffer: biases), ParameterArray(name: "scales", buffer: scales),
-                    ParameterArray(name: "rolling_mean", buffer: rollingMean),
-                    ParameterArray(name: "rolling_variance", buffer: rollingVariance),
-                    ParameterArray(name: "weights", buffer: weights)]
-        }
-        return [ParameterArray(name: "biases", buffer: biases), ParameterArray(name: "weights", buffer: weights)]
+        [ParameterArray(name: "biases", buffer: biases)] + (bn?.parameters ?? []) + [ParameterArray(name: "weights", buffer: weights)]
     }
 
     /// The weight matrix with `flipped=1` is stored transposed in the file.
@@ -124,21 +102,10 @@ public final class ConvolutionalLayer: Layer {
 
     /// Folds batch-norm into weights and biases in double precision, rounding to float (spec §1.8.1).
     public override func prepareForInference() {
-        guard config.batchNormalize else { return }
-        let n = config.filters
-        let perFilter = weightCount / n
-        let w = Buffer(count: weights.count)
-        let b = Buffer(count: n)
-        for f in 0..<n {
-            let denominator = (Double(rollingVariance[f]) + 0.00001).squareRoot()
-            b[f] = Float(Double(biases[f]) - Double(scales[f]) * Double(rollingMean[f]) / denominator)
-            let factor = Double(scales[f]) / denominator
-            for i in 0..<perFilter {
-                w[f * perFilter + i] = Float(Double(weights[f * perFilter + i]) * factor)
-            }
-        }
-        fusedWeights = w
-        fusedBiases = b
+        guard let bn else { return }
+        let folded = bn.fold(weights: weights, biases: biases, perChannel: weightCount / config.filters)
+        fusedWeights = folded.weights
+        fusedBiases = folded.biases
     }
 
     /// Invalidates the folded copy (after the raw parameters change, e.g. in training).
@@ -172,16 +139,8 @@ public final class ConvolutionalLayer: Layer {
         Kernels.convolutionBatch(g, groups: groups, filters: m, batch: ctx.batch, weights: weights.pointer, input: ctx.input,
                                  output: output.pointer, workspace: ctx.workspace)
         let count = ctx.batch * outputShape.count
-        if config.batchNormalize {
-            Kernels.batchNormForward(output.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial,
-                                     gamma: scales.pointer, beta: biases.pointer, mean: batchMean.pointer,
-                                     variance: batchVariance.pointer, normalized: normalized.pointer, output: preActivation.pointer)
-            let n = Float(ctx.batch * spatial)
-            let unbiased = n > 1 ? n / (n - 1) : 1
-            for f in 0..<config.filters {
-                rollingMean[f] = 0.99 * rollingMean[f] + 0.01 * batchMean[f]
-                rollingVariance[f] = 0.99 * rollingVariance[f] + 0.01 * batchVariance[f] * unbiased
-            }
+        if let bn {
+            bn.forwardTraining(output.pointer, beta: biases, batch: ctx.batch, spatial: spatial, output: preActivation.pointer)
         } else {
             preActivation.pointer.update(from: output.pointer, count: count)
             for b in 0..<ctx.batch {
@@ -200,19 +159,16 @@ public final class ConvolutionalLayer: Layer {
 
     public override func backward(_ ctx: BackwardContext) {
         let spatial = geometry.outSpatial
-        let updates = weightTrainables
         Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: config.filters,
                                    spatial: spatial, config.activation)
-        if config.batchNormalize {
-            Kernels.batchNormBackward(delta.pointer, normalized: normalized.pointer, batch: ctx.batch, channels: config.filters,
-                                      spatial: spatial, gamma: scales.pointer, variance: batchVariance.pointer,
-                                      gammaUpdate: updates[2].update.pointer, betaUpdate: updates[0].update.pointer)
+        if let bn {
+            bn.backward(delta.pointer, batch: ctx.batch, spatial: spatial, betaUpdate: biasTrainable.update)
         } else {
-            Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: updates[0].update.pointer)
+            Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: biasTrainable.update.pointer)
         }
         Kernels.convolutionBackward(geometry, groups: config.groups, filters: config.filters / config.groups, batch: ctx.batch,
                                     input: ctx.input, delta: delta.pointer, weights: weights.pointer,
-                                    weightUpdate: updates[1].update.pointer, inputDelta: ctx.inputDelta, workspace: ctx.workspace)
+                                    weightUpdate: weightTrainable.update.pointer, inputDelta: ctx.inputDelta, workspace: ctx.workspace)
     }
 
     public override var bflops: Double {

@@ -4,7 +4,19 @@ import SwiftnetFormat
 
 /// Legacy `[reorg]` (YOLOv2's `reorg_old`): darknet's own permutation, which reads the input as if it had shape
 /// `(c/s², h·s, w·s)` (spec §1.8.13). Only needed for old YOLOv2 weights.
-public final class ReorgLayer: Layer {
+public final class ReorgLayer: PermutationLayer {
+    public override var typeName: String { "reorg_old" }
+
+    override func permute(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, inverse: Bool) {
+        // The legacy kernel is indexed by the input shape in both directions.
+        Kernels.reorgLegacy(channels: inputShape.c, height: inputShape.h, width: inputShape.w, stride: config.stride,
+                            forward: config.reverse != inverse, input: input, output: output)
+    }
+}
+
+/// What both reorg kinds share: the output shape, the batch loop, the table line, and a backward pass that applies
+/// the inverse permutation to the delta and adds it into the input delta.
+public class PermutationLayer: Layer {
     public let config: ReorgConfig
 
     init(spec: LayerSpec, config: ReorgConfig) {
@@ -12,7 +24,8 @@ public final class ReorgLayer: Layer {
         super.init(spec: spec)
     }
 
-    public override var typeName: String { "reorg_old" }
+    /// Writes the permutation of one image (`inverse`: the transpose, from output layout back to input layout).
+    func permute(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, inverse: Bool) {}
 
     public override func reshape(input: Shape, layers: [Layer]) throws -> Shape {
         inputShape = input
@@ -21,9 +34,7 @@ public final class ReorgLayer: Layer {
 
     public override func forward(_ ctx: ForwardContext) {
         for b in 0..<ctx.batch {
-            Kernels.reorgLegacy(channels: inputShape.c, height: inputShape.h, width: inputShape.w, stride: config.stride,
-                                forward: config.reverse, input: ctx.input + b * inputShape.count,
-                                output: output.pointer + b * outputShape.count)
+            permute(ctx.input + b * inputShape.count, output.pointer + b * outputShape.count, inverse: false)
         }
     }
 
@@ -32,16 +43,16 @@ public final class ReorgLayer: Layer {
         var scratch = [Float](repeating: 0, count: inputShape.count)
         for b in 0..<ctx.batch {
             scratch.withUnsafeMutableBufferPointer { s in
-                Kernels.reorgLegacy(channels: inputShape.c, height: inputShape.h, width: inputShape.w, stride: config.stride,
-                                    forward: !config.reverse, input: delta.pointer + b * outputShape.count, output: s.baseAddress!)
+                permute(delta.pointer + b * outputShape.count, s.baseAddress!, inverse: true)
                 Kernels.add(s.baseAddress!, into: inputDelta + b * inputShape.count, count: inputShape.count)
             }
         }
     }
 
     public override var tableText: String {
-        String(format: "reorg_old                /%2d %4d x%4d x%4d -> %4d x%4d x%4d", config.stride, inputShape.w, inputShape.h,
-               inputShape.c, outputShape.w, outputShape.h, outputShape.c)
+        typeName.padding(toLength: 25, withPad: " ", startingAt: 0)
+            + String(format: "/%2d %4d x%4d x%4d -> %4d x%4d x%4d", config.stride, inputShape.w, inputShape.h,
+                     inputShape.c, outputShape.w, outputShape.h, outputShape.c)
     }
 }
 

@@ -65,18 +65,25 @@ public final class YoloLayer: Layer, DetectionLayer {
         let w = outputShape.w, h = outputShape.h
         let col = cell % w, row = cell / w
         let n = config.mask[a]
-        let aw = Double(config.anchors[2 * n]), ah = Double(config.anchors[2 * n + 1])
-        let tx = o[entryIndex(batch: b, anchor: a, entry: 0, cell: cell)]
-        let ty = o[entryIndex(batch: b, anchor: a, entry: 1, cell: cell)]
-        let tw = o[entryIndex(batch: b, anchor: a, entry: 2, cell: cell)]
-        let th = o[entryIndex(batch: b, anchor: a, entry: 3, cell: cell)]
-        let bx = (Float(col) + tx) / Float(w)
-        let by = (Float(row) + ty) / Float(h)
-        if config.newCoords {
-            return Box(x: bx, y: by, w: Float(Double(tw * tw * 4) * aw / Double(netWidth)),
-                       h: Float(Double(th * th * 4) * ah / Double(netHeight)))
+        return Self.decodeBox(tx: o[entryIndex(batch: b, anchor: a, entry: 0, cell: cell)], ty: o[entryIndex(batch: b, anchor: a, entry: 1, cell: cell)],
+                              tw: o[entryIndex(batch: b, anchor: a, entry: 2, cell: cell)], th: o[entryIndex(batch: b, anchor: a, entry: 3, cell: cell)],
+                              column: col, row: row, gridWidth: w, gridHeight: h,
+                              anchorWidth: config.anchors[2 * n], anchorHeight: config.anchors[2 * n + 1],
+                              netWidth: netWidth, netHeight: netHeight, newCoords: config.newCoords)
+    }
+
+    /// `get_yolo_box` in darknet's arithmetic, for inference and the loss alike: `exp` in double for the classic
+    /// coordinates, all float for `new_coords` (w = tw²·4·anchor / net width).
+    @inline(__always)
+    static func decodeBox(tx: Float, ty: Float, tw: Float, th: Float, column: Int, row: Int, gridWidth: Int, gridHeight: Int,
+                          anchorWidth aw: Float, anchorHeight ah: Float, netWidth: Int, netHeight: Int, newCoords: Bool) -> Box {
+        let x = (Float(column) + tx) / Float(gridWidth)
+        let y = (Float(row) + ty) / Float(gridHeight)
+        if newCoords {
+            return Box(x: x, y: y, w: tw * tw * 4 * aw / Float(netWidth), h: th * th * 4 * ah / Float(netHeight))
         }
-        return Box(x: bx, y: by, w: Float(exp(Double(tw)) * aw / Double(netWidth)), h: Float(exp(Double(th)) * ah / Double(netHeight)))
+        return Box(x: x, y: y, w: Float(exp(Double(tw)) * Double(aw) / Double(netWidth)),
+                   h: Float(exp(Double(th)) * Double(ah) / Double(netHeight)))
     }
 
     public func detections(netWidth: Int, netHeight: Int, threshold: Float, image b: Int) -> [Detection] {

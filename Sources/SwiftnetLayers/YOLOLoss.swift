@@ -313,15 +313,10 @@ private struct Plan {
     /// `get_yolo_box`: the box predicted at `base` for column `i`, row `j` with anchor `n`.
     @inline(__always) func decode(_ o: UnsafePointer<Float>, base: Int, i: Int, j: Int, anchor n: Int) -> Box {
         let s = spatial
-        let x = (Float(i) + o[base]) / Float(width)
-        let y = (Float(j) + o[base + s]) / Float(height)
-        let aw = config.anchors[2 * n], ah = config.anchors[2 * n + 1]
-        let tw = o[base + 2 * s], th = o[base + 3 * s]
-        if config.newCoords {
-            return Box(x: x, y: y, w: tw * tw * 4 * aw / Float(netWidth), h: th * th * 4 * ah / Float(netHeight))
-        }
-        return Box(x: x, y: y, w: Float(exp(Double(tw)) * Double(aw) / Double(netWidth)),
-                   h: Float(exp(Double(th)) * Double(ah) / Double(netHeight)))
+        return YoloLayer.decodeBox(tx: o[base], ty: o[base + s], tw: o[base + 2 * s], th: o[base + 3 * s], column: i, row: j,
+                                   gridWidth: width, gridHeight: height, anchorWidth: config.anchors[2 * n],
+                                   anchorHeight: config.anchors[2 * n + 1], netWidth: netWidth, netHeight: netHeight,
+                                   newCoords: config.newCoords)
     }
 
     func process(output o: UnsafePointer<Float>, delta d: UnsafeMutablePointer<Float>, truths: [LabelBox]) -> ImageStats {

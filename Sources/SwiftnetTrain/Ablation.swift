@@ -69,30 +69,24 @@ public struct AblationSummary: Sendable, Equatable {
     public var pValue: Double?
 }
 
-public enum AblationError: Error, CustomStringConvertible, LocalizedError {
-    case badActivation(String)
-    case mismatch(path: String, message: String)
-
-    public var description: String {
-        switch self {
-        case .badActivation(let name): return "'\(name)' is not an activation darknet's convolutional layers take"
-        case .mismatch(let path, let message): return "\(path): \(message)"
-        }
-    }
-
-    public var errorDescription: String? { description }
-}
-
 public final class Ablation {
     public let plan: AblationPlan
     private let log: (String) -> Void
-    public private(set) var isClassifier = false
+    /// Whether the network is a classifier (metric top-1) rather than a detector (metric mAP@0.5).
+    public let isClassifier: Bool
+    private let iterationsPerRun: Int
 
     public init(plan: AblationPlan, log: @escaping (String) -> Void) throws {
         self.plan = plan
         self.log = log
+        let config = try NetworkConfig(contentsOf: plan.cfgPath, overrides: plan.overrides)
+        guard let heads = config.outputHeads else {
+            throw SwiftnetError.invalid("\(plan.cfgPath): swiftnet trains detectors ([yolo] heads) and classifiers ([softmax] output); this network has neither")
+        }
+        isClassifier = !heads.isDetector
+        iterationsPerRun = plan.maxBatches ?? config.net.maxBatches
         for name in plan.activations where Activation(rawValue: name) == nil {
-            throw AblationError.badActivation(name)
+            throw SwiftnetError.invalid("'\(name)' is not an activation darknet's layers take")
         }
     }
 
@@ -107,7 +101,6 @@ public final class Ablation {
         var remainingIterations = 0
         var finished = 0
         // What is left across all runs, for the ETA.
-        let iterationsPerRun = try plan.maxBatches ?? NetworkConfig(contentsOf: plan.cfgPath, overrides: plan.overrides).net.maxBatches
         var lefts: [Int] = []
         for (activation, seed) in runs {
             let dir = plan.directory(activation: activation, seed: seed)
@@ -153,7 +146,7 @@ public final class Ablation {
         let text = document.text(header: ["\(name) for the ablation in \(plan.out): all.activation=\(activation)"
                                           + plan.overrides.map { ", \($0)" }.joined()])
         if let old = try? String(contentsOfFile: path, encoding: .utf8), old != text {
-            throw AblationError.mismatch(path: path, message: "this run was started with another cfg or other --set options; use another --out, or delete the folder to start it again")
+            throw SwiftnetError.invalid("\(path): this run was started with another cfg or other --set options; use another --out, or delete the folder to start it again")
         }
         try AtomicFile.write(text, to: path)
         return path
@@ -181,7 +174,6 @@ public final class Ablation {
             options.weightsPath = last
         }
         let trainer = try Trainer(options: options) { logFile.write($0) }
-        isClassifier = trainer.isClassifier
         var losses = (try? LossLog.read(directory + "/loss.csv")) ?? []
         var seconds = (try? String(contentsOfFile: directory + "/seconds.txt", encoding: .utf8)).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
         if !finalExists {
@@ -234,7 +226,7 @@ public final class Ablation {
         """
         let path = plan.out + "/plan.json"
         if let old = try? String(contentsOfFile: path, encoding: .utf8), old != text {
-            throw AblationError.mismatch(path: path, message: "this folder holds an ablation of another cfg, data, --max-batches or --set; use another --out")
+            throw SwiftnetError.invalid("\(path): this folder holds an ablation of another cfg, data, --max-batches or --set; use another --out")
         }
         try AtomicFile.write(text, to: path)
     }

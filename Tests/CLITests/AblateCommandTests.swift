@@ -72,17 +72,19 @@ final class AblateCommandTests: XCTestCase {
 
         // The same command again: every run is skipped and the outputs are the same.
         let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        let jsonText = try String(contentsOfFile: out + "/results.json", encoding: .utf8)
         let again = try CLI.run(arguments)
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertEqual(again.stdout.components(separatedBy: "finished earlier").count - 1, 4, again.stdout)
         XCTAssertFalse(again.stdout.contains("iteration"), again.stdout)
         XCTAssertEqual(try String(contentsOfFile: out + "/results.csv", encoding: .utf8), csv)
+        XCTAssertEqual(try String(contentsOfFile: out + "/results.json", encoding: .utf8), jsonText)
 
         // Other training options into the same folder are refused instead of mixing runs.
         var other = arguments
         other[other.firstIndex(of: "3")!] = "4"
         let refused = try CLI.run(other)
-        XCTAssertEqual(refused.status, 1)
+        XCTAssertEqual(refused.status, 64)
         XCTAssertTrue(refused.stderr.contains("plan.json"), refused.stderr)
     }
 
