@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "CImageCodec", dependencies: ["CJPEG", "CPNG"],
                 linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16")]),
 
@@ -44,6 +45,9 @@ let package = Package(
 
         // Training: schedule, optimizer, data loading, the training loop and its checkpoints.
         .target(name: "SwiftnetTrain", dependencies: ["SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval"]),
+        // Data-parallel training and evaluation across `mpirun` ranks (Open MPI); the CLI links it, the library
+        // product does not, so depending on swiftnet needs no MPI.
+        .target(name: "SwiftnetMPI", dependencies: ["SwiftnetCore", "CMPI"]),
         // The umbrella module: Detector and Classifier, Sendable, batching concurrent calls.
         .target(name: "Swiftnet", dependencies: ["SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect"]),
         // Model zoo: cfg generators for the published network families, anchor clustering and cfg anchor rewriting.
@@ -62,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "SwiftnetCLI",
             dependencies: [
-                "SwiftnetServer",
+                "SwiftnetServer", "SwiftnetMPI",
                 "SwiftnetFormat", "SwiftnetCore", "SwiftnetLayers", "SwiftnetData", "SwiftnetDetect", "SwiftnetEval", "SwiftnetTrain", "SwiftnetZoo", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
         .testTarget(name: "SwiftnetTests", dependencies: ["Swiftnet", "SwiftnetFormat", "SwiftnetLayers", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SwiftnetCLI", "SwiftnetData", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftnetCLI", "SwiftnetData", "SwiftnetFormat", "SwiftnetLayers", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system libraries swiftnet links against (OpenBLAS, libpng, libjpeg) when they are missing.
+# Installs the system libraries swiftnet links against (OpenBLAS, libpng, libjpeg, Open MPI) when they are missing.
 # With --test, also what the tests drive: python3's numpy (one oracle test regenerates reference weights with
 # ../shared/tools/make_weights.py) and, for the browser test of `swiftnet serve`'s page, Debian's chromium and
 # chromium-driver with selenium for python3.
 set -euo pipefail
 
-packages=(libopenblas-dev libpng-dev libjpeg-dev)
+packages=(libopenblas-dev libpng-dev libjpeg-dev libopenmpi-dev openmpi-bin)
 [ "${1:-}" = "--test" ] && packages+=(chromium chromium-driver)
 missing=()
 for pkg in "${packages[@]}"; do

@@ -126,6 +126,7 @@ struct Map: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
+            if gt == nil { _ = try Distributed.collective() }
             if let gt, let detections {
                 if let benchmark {
                     let result = try EvalBenchmark.run(groundTruthPath: gt, detectionsPath: detections, runs: benchmark, options: options)
@@ -153,9 +154,10 @@ struct Map: ParsableCommand {
                     if heads.classes != DemoDataset.classes { adjustments = heads.overrides(classes: DemoDataset.classes) }
                     let line = "no --data: evaluating \(model.cfg!) with \(model.weights!) on the shapes demo dataset's validation list (\(demo.directory)/valid.txt)"
                         + (adjustments.isEmpty ? "" : "; heads resized from \(heads.classes) to \(DemoDataset.classes) classes")
-                    if json { printError(line) } else { print(line); fflush(stdout) }
+                    if Distributed.isLeader { if json { printError(line) } else { print(line); fflush(stdout) } }
                 }
-                try report(try evaluateNetwork(model: model, adjustments: adjustments))
+                // Under mpirun the ranks share the image list; rank 0 gathers the detections and reports.
+                if let evaluated = try evaluateNetwork(model: model, adjustments: adjustments) { try report(evaluated) }
             }
         }
     }
@@ -206,7 +208,8 @@ struct Map: ParsableCommand {
         return head.contains("\"frame_id\"") || head.contains("\"objects\"")
     }
 
-    func evaluateNetwork(model: ModelOptions, adjustments: [CfgOverride]) throws -> EvaluationReport {
+    func evaluateNetwork(model: ModelOptions, adjustments: [CfgOverride]) throws -> EvaluationReport? {
+        let collective = try Distributed.collective()
         let dataPath = model.data!
         let groundTruth = try validationGroundTruth(dataPath)
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions, adjustments: adjustments)
@@ -215,10 +218,12 @@ struct Map: ParsableCommand {
         }
         let total = groundTruth.images.count
         let start = Date()
-        let report = try run.evaluate(options: options) { done in
-            printProgress("\(done)/\(total) images", final: done == total)
+        let mine = collective.share(of: total).count
+        let ranks = collective.isDistributed ? " (rank 0 of \(collective.size); the others alike)" : ""
+        let report = try run.evaluate(options: options, collective: collective) { done in
+            if collective.isLeader { printProgress("\(done)/\(mine) images\(ranks)", final: done == mine) }
         }
-        printError(String(format: "Total Detection Time: %.0f Seconds", Date().timeIntervalSince(start)))
+        if collective.isLeader { printError(String(format: "Total Detection Time: %.0f Seconds", Date().timeIntervalSince(start))) }
         return report
     }
 
@@ -278,6 +283,7 @@ struct Valid: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
+            let collective = try Distributed.collective()
             try refuseOverwritingInputs([("--out", out)], inputs: [model.cfg, model.weights, model.data, model.names])
             let dataPath = model.data!
             let probe = try Network(config: try cfgOptions.load(model.cfg!), batch: 1, width: size.width, height: size.height, allocate: false)
@@ -291,9 +297,11 @@ struct Valid: ParsableCommand {
                 try ValidationRun(network: network, groundTruth: groundTruth)
             }
             let total = groundTruth.images.count
-            let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count)) { done in
-                printProgress("\(done)/\(total) images", final: done == total)
-            }
+            let mine = collective.share(of: total).count
+            // Under mpirun the ranks share the list; rank 0 gathers the results in list order and writes the file.
+            guard let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count), collective: collective, progress: { done in
+                if collective.isLeader { printProgress("\(done)/\(mine) images", final: done == mine) }
+            }) else { return }
             endProgress()
             try AtomicFile.write(json, to: out)
             print("COCO results for \(total) images written to \(out)")
@@ -324,18 +332,23 @@ struct Valid: ParsableCommand {
         }
         let k = min(names.count, top)
         let classifier = ClassificationPipeline(network: network)
+        let collective = try Distributed.collective()
+        let share = collective.share(of: paths.count)
         var top1 = 0, topK = 0
-        for (i, path) in paths.enumerated() {
+        for (i, path) in paths[share].enumerated() {
             let label = try ClassifierAugment.label(forPath: path, names: names)
             let probabilities = classifier.predict(try ImageIO.load(path))
             let best = ClassificationPipeline.topK(probabilities, k: k)
             if best.first == label { top1 += 1 }
             if best.contains(label) { topK += 1 }
-            printProgress("\(i + 1)/\(paths.count) images", final: i + 1 == paths.count)
+            if collective.isLeader { printProgress("\(i + 1)/\(share.count) images", final: i + 1 == share.count) }
         }
+        // Under mpirun each rank counted its share of the list.
+        let counts = try collective.allreduceSum([Double(top1), Double(topK)])
+        guard collective.isLeader else { return }
         endProgress()
         let n = Double(max(1, paths.count))
-        print(String(format: "%d images: top 1: %f, top %d: %f", paths.count, Double(top1) / n, k, Double(topK) / n))
+        print(String(format: "%d images: top 1: %f, top %d: %f", paths.count, counts[0] / n, k, counts[1] / n))
     }
 }
 

@@ -37,11 +37,11 @@ struct CfgOptions: ParsableArguments {
     func load(_ path: String, adjustments: [CfgOverride] = []) throws -> NetworkConfig {
         var document = try CfgDocument(contentsOf: path)
         _ = try document.apply(adjustments)
-        let config = try NetworkConfig(document: document, overrides: try parsedOverrides()) { printError("override: \($0)") }
+        let config = try NetworkConfig(document: document, overrides: try parsedOverrides()) { if Distributed.isLeader { printError("override: \($0)") } }
         if let first = config.diagnostics.first, strict {
             throw SwiftnetError.cfg(path: first.path, line: first.line, message: first.message + " (--strict)")
         }
-        for d in config.diagnostics { printError("warning: \(d.description)") }
+        if Distributed.isLeader { for d in config.diagnostics { printError("warning: \(d.description)") } }
         return config
     }
 }

@@ -32,23 +32,23 @@ struct SwiftnetCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as SwiftnetError {
-            printError("error: \(error.description)")
-            Foundation.exit(error.exitStatus)
+            printError(Distributed.errorPrefix + "error: \(error.description)")
+            Distributed.exit(error.exitStatus)
         } catch let error as EvalError {
-            printError("error: \(error.description)")
-            Foundation.exit(65)
+            printError(Distributed.errorPrefix + "error: \(error.description)")
+            Distributed.exit(65)
         } catch {
             let code = exitCode(for: error)
             if code == .success || code.rawValue >= 128 || error is ExitCode || error is CleanExit {
                 if error is CleanExit || code == .success {
                     print(fullMessage(for: error))
                 }
-                Foundation.exit(code.rawValue)
+                Distributed.exit(code.rawValue)
             }
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
-            printError(message)
-            Foundation.exit(code == .validationFailure ? 64 : code.rawValue)
+            printError(Distributed.errorPrefix + message)
+            Distributed.exit(code == .validationFailure ? 64 : code.rawValue)
         }
     }
 }
@@ -107,9 +107,9 @@ func printProgress(_ text: String, final: Bool = false) {
 }
 
 /// Configures thread counts for the kernels and OpenBLAS; `--threads` must be 1…1024, and more than the cores is
-/// clamped to the core count with a warning.
+/// clamped to the core count with a warning. Ranks of an `mpirun` job on one machine share its cores by default.
 func configureThreads(_ threads: Int?) throws {
-    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount / Distributed.ranksOnThisMachine)
     if let threads, !(1...1024).contains(threads) {
         throw SwiftnetError.invalid("--threads \(threads): must be 1…1024")
     }

@@ -60,6 +60,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try reportingErrors {
             try configureThreads(threads)
+            let collective = try Distributed.collective()
             let cfg = try cfgFile.required()
             let userOverrides = try cfgOptions.parsedOverrides()
             let parsed = try cfgOptions.load(cfg)   // unused-key warnings (errors with --strict) before any compute
@@ -81,17 +82,35 @@ struct Train: ParsableCommand {
             options.mapInterval = mapInterval
             options.width = size.width
             options.height = size.height
+            options.collective = collective
             let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
-            for line in trainer.describeStart() { print(line) }
-            fflush(stdout)
-            for warning in trainer.warnings { printError("warning: " + warning) }
+            let leader = collective.isLeader
+            if leader {
+                for line in trainer.describeStart() { print(line) }
+                fflush(stdout)
+                for warning in trainer.warnings { printError("warning: " + warning) }
+            }
             let interrupt = InterruptFlag()
+            if collective.isDistributed && leader {
+                // mpirun answers Ctrl-C with SIGTERM to every rank and SIGKILL a second later: save at once.
+                interrupt.onFirst = {
+                    if let path = try? trainer.save("last") { writeStderr("saved \(path)\n") }
+                }
+            }
             let summary: TrainSummary
             do {
                 summary = try trainer.run(stop: { interrupt.isSet })
             } catch let error as TrainingError {
                 printError("error: \(error.description)")
                 throw ExitCode.failure
+            }
+            guard leader else {
+                if summary.interrupted { throw interrupt.exitCode }
+                return
+            }
+            if summary.communicationSeconds > 0 {
+                print(String(format: "gradient exchange (MPI_Allreduce, %d ranks): %.1f s of %.1f s (%.1f %%)", collective.size,
+                             summary.communicationSeconds, summary.seconds, 100 * summary.communicationSeconds / max(summary.seconds, 1e-9)))
             }
             if summary.interrupted {
                 // Saved, but not finished: a non-zero status keeps `train … && next-step` from going on.
@@ -142,6 +161,8 @@ final class InterruptFlag: @unchecked Sendable {
     private var flag = false
     private var received: Int32?
     private var sources: [DispatchSourceSignal] = []
+    /// Runs once, on the first signal (on the signal queue).
+    var onFirst: (() -> Void)?
 
     init() {
         for number in [SIGINT, SIGTERM, SIGHUP] {
@@ -163,6 +184,11 @@ final class InterruptFlag: @unchecked Sendable {
                     _exit(130)   // at once: no atexit handlers or destructors while the training threads still run
                 }
                 writeStderr("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n")
+                lock.lock()
+                let action = onFirst
+                onFirst = nil
+                lock.unlock()
+                action?()
             }
             source.resume()
         }

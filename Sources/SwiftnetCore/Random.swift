@@ -26,6 +26,13 @@ public struct SeededRandom: RandomNumberGenerator {
         return result
     }
 
+    /// An independent generator for `stream` of `seed` (for example one per image of a batch, so any part of the
+    /// batch can be made without making the rest).
+    public init(seed: UInt64, stream: UInt64) {
+        var base = SeededRandom(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        self.init(seed: base.next())
+    }
+
     /// Uniform in [0, 1).
     public mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 

@@ -21,36 +21,92 @@ public struct ValidationRun {
         }
     }
 
-    /// Detections of every image in list order; `progress` receives the number of images done.
-    /// `visit` gets each image's index, size and post-NMS detections (relative boxes).
-    public func run(threshold: Float, nms: Float, progress: ((Int) -> Void)? = nil,
+    /// Detections of every image in list order (or of the images in `subset`); `progress` receives the number of
+    /// images done. `visit` gets each image's index, size and post-NMS detections (relative boxes).
+    public func run(threshold: Float, nms: Float, subset: Range<Int>? = nil, progress: ((Int) -> Void)? = nil,
                     visit: (Int, ImageSize, [Detection]) throws -> Void) throws {
         let images = groundTruth.images
+        let range = subset ?? 0..<images.count
         let channels = detector.network.channels
         let detector = self.detector
-        let prefetch = Prefetcher(count: images.count) { k -> (Image, Image) in
-            let image = try ImageIO.load(images[k].path, channels: channels)
+        let prefetch = Prefetcher(count: range.count) { j -> (Image, Image) in
+            let image = try ImageIO.load(images[range.lowerBound + j].path, channels: channels)
             return (image, detector.preprocess(image))
         }
-        var k = 0
+        var k = range.lowerBound
         while let (image, input) = try prefetch.nextItem() {
             detector.forward(input)
             let detections = detector.detections(imageWidth: image.width, imageHeight: image.height, threshold: threshold, nms: nms)
             try visit(k, ImageSize(width: image.width, height: image.height), detections)
             k += 1
-            progress?(k)
+            progress?(k - range.lowerBound)
         }
     }
 
     /// `detector map`: detections at threshold 0.005 with NMS 0.45, evaluated with both protocols.
     public func evaluate(options: EvaluationOptions, progress: ((Int) -> Void)? = nil) throws -> EvaluationReport {
+        guard let report = try evaluate(options: options, collective: SingleProcess(), progress: progress) else {
+            throw SwiftnetError.invalid("no evaluation report")
+        }
+        return report
+    }
+
+    /// `detector map` split across ranks: each rank detects its consecutive share of the list, rank 0 gathers the
+    /// detections in list order and evaluates them (the same numbers as one process); the other ranks get nil.
+    public func evaluate(options: EvaluationOptions, collective: Collective, progress: ((Int) -> Void)? = nil) throws -> EvaluationReport? {
+        let share = collective.share(of: groundTruth.images.count)
+        var found: [(Int, [NetworkDetection])] = []
+        try run(threshold: 0.005, nms: 0.45, subset: share, progress: progress) { k, _, detections in
+            found.append((k, detections.map { NetworkDetection(box: Box(x: $0.box.x, y: $0.box.y, w: $0.box.w, h: $0.box.h),
+                                                                probabilities: $0.probabilities) }))
+        }
+        guard let gathered = try collective.gather(Self.encode(found, classes: detector.classes)) else { return nil }
         var detections = DetectionSet(for: groundTruth)
-        try run(threshold: 0.005, nms: 0.45, progress: progress) { k, _, found in
-            detections.append(found.map { NetworkDetection(box: Box(x: $0.box.x, y: $0.box.y, w: $0.box.w, h: $0.box.h),
-                                                           probabilities: $0.probabilities) },
-                              imageIndex: k, groundTruth: groundTruth)
+        for part in gathered {
+            for (k, list) in try Self.decode(part, classes: detector.classes) {
+                detections.append(list, imageIndex: k, groundTruth: groundTruth)
+            }
         }
         return try Evaluator.evaluate(groundTruth: groundTruth, detections: detections, options: options)
+    }
+
+    /// Per image: its index and detection count (two UInt32), then per detection the box and every class's
+    /// probability (Float32, native byte order: all ranks of a job run the same binary on the same kind of CPU).
+    static func encode(_ found: [(Int, [NetworkDetection])], classes: Int) -> [UInt8] {
+        var words: [UInt32] = []
+        for (k, list) in found {
+            words.append(UInt32(truncatingIfNeeded: k))
+            words.append(UInt32(list.count))
+            for d in list {
+                words += [d.box.x, d.box.y, d.box.w, d.box.h].map(\.bitPattern)
+                words += d.probabilities.map(\.bitPattern)
+                words += [UInt32](repeating: 0, count: max(0, classes - d.probabilities.count))
+            }
+        }
+        return words.withUnsafeBytes { Array($0) }
+    }
+
+    static func decode(_ bytes: [UInt8], classes: Int) throws -> [(Int, [NetworkDetection])] {
+        let words: [UInt32] = bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt32.self)) }
+        var result: [(Int, [NetworkDetection])] = []
+        var i = 0
+        func take(_ n: Int) throws -> ArraySlice<UInt32> {
+            guard i + n <= words.count else { throw SwiftnetError.invalid("gathered detections are truncated") }
+            defer { i += n }
+            return words[i..<(i + n)]
+        }
+        while i < words.count {
+            let header = try take(2)
+            let k = Int(header[header.startIndex]), count = Int(header[header.startIndex + 1])
+            var list: [NetworkDetection] = []
+            for _ in 0..<count {
+                let box = try take(4).map(Float.init(bitPattern:))
+                let probabilities = try take(classes).map(Float.init(bitPattern:))
+                list.append(NetworkDetection(box: Box(x: box[0], y: box[1], w: box[2], h: box[3]), probabilities: probabilities))
+            }
+            result.append((k, list))
+        }
+        return result
     }
 
     /// darknet's 80-class → COCO category id table (`detector.c:coco_ids`).
@@ -60,8 +116,13 @@ public struct ValidationRun {
     /// `detector valid` with `eval=coco`: detections at threshold 0.001 with NMS 0.6 as COCO results JSON lines,
     /// boxes in pixels with corners clipped to the image.
     public func cocoResults(categoryIds: [Int], progress: ((Int) -> Void)? = nil) throws -> String {
+        try cocoResults(categoryIds: categoryIds, collective: SingleProcess(), progress: progress) ?? ""
+    }
+
+    /// ``cocoResults(categoryIds:progress:)`` split across ranks: rank 0 gets every image's lines in list order.
+    public func cocoResults(categoryIds: [Int], collective: Collective, progress: ((Int) -> Void)? = nil) throws -> String? {
         var lines: [String] = []
-        try run(threshold: 0.001, nms: 0.6, progress: progress) { k, size, found in
+        try run(threshold: 0.001, nms: 0.6, subset: collective.share(of: groundTruth.images.count), progress: progress) { k, size, found in
             let imageID = groundTruth.images[k].id
             let w = Float(size.width), h = Float(size.height)
             for d in found {
@@ -75,6 +136,9 @@ public struct ValidationRun {
                 }
             }
         }
-        return "[\n" + lines.joined(separator: ",\n") + "\n]\n"
+        let mine = Array(lines.joined(separator: ",\n").utf8)
+        guard let parts = try collective.gather(mine) else { return nil }
+        let all = parts.filter { !$0.isEmpty }.map { String(decoding: $0, as: UTF8.self) }
+        return "[\n" + all.joined(separator: ",\n") + "\n]\n"
     }
 }

@@ -179,15 +179,19 @@ public final class Network {
     }
 
     /// Backward pass: deltas flow from the loss layers to the first trained layer; parameter updates accumulate.
-    public func backward() {
+    /// `finished` is called with each layer's index, last to first, once that layer's updates are complete (so a
+    /// gradient exchange can start on them while earlier layers still compute).
+    public func backward(finished: ((Int) -> Void)? = nil) {
         let first = firstTrainedLayer
         for i in stride(from: layers.count - 1, through: first, by: -1) {
             let layer = layers[i]
-            if layer.spec.common.onlyForward { continue }
-            let ctx = BackwardContext(input: i == 0 ? input.pointer : layers[i - 1].output.pointer,
-                                      inputDelta: i > first ? layers[i - 1].delta.pointer : nil,
-                                      batch: batch, workspace: workspace.pointer)
-            layer.backward(ctx)
+            if !layer.spec.common.onlyForward {
+                let ctx = BackwardContext(input: i == 0 ? input.pointer : layers[i - 1].output.pointer,
+                                          inputDelta: i > first ? layers[i - 1].delta.pointer : nil,
+                                          batch: batch, workspace: workspace.pointer)
+                layer.backward(ctx)
+            }
+            finished?(i)
         }
     }
 

@@ -85,11 +85,18 @@ public struct AblationReport {
     public var table: String {
         let first = plan.activations.first ?? ""
         let lossName = metric == "top1" ? "mean loss (valid)" : "mean loss (training, final avg)"
-        var out = "| activation | runs | mean \(metricTitle) | std | min | max | \(lossName) | p (Welch vs \(first)) |\n"
-        out += "|---|---:|---:|---:|---:|---:|---:|---:|\n"
+        // Detectors also show COCO AP@[.5:.95], averaged over the runs that have it.
+        let coco = metric == "map50"
+        var out = "| activation | runs | mean \(metricTitle) | std | min | max | \(lossName) | p (Welch vs \(first)) |" + (coco ? " mean COCO AP |" : "") + "\n"
+        out += "|---|---:|---:|---:|---:|---:|---:|---:|" + (coco ? "---:|" : "") + "\n"
         for s in summaries {
-            out += String(format: "| %@ | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %@ |\n", s.activation, s.runs, s.mean, s.std, s.min, s.max,
+            out += String(format: "| %@ | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %@ |", s.activation, s.runs, s.mean, s.std, s.min, s.max,
                           s.meanLoss, s.pValue.map { String(format: "%.3g", $0) } ?? "—")
+            if coco {
+                let values = runs.filter { $0.activation == s.activation }.compactMap(\.cocoAP).filter(\.isFinite)
+                out += values.isEmpty ? " — |" : String(format: " %.4f |", values.reduce(0, +) / Double(values.count))
+            }
+            out += "\n"
         }
         return out
     }

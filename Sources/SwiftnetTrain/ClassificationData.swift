@@ -9,13 +9,17 @@ public final class ClassificationLoader: PrefetchingLoader {
     private let dataset: TrainingDataset
     private var params: ClassifierAugmentParameters
     private let imagesPerBatch: Int
+    private let share: Range<Int>
 
-    public init(dataset: TrainingDataset, net: NetConfig, width: Int, height: Int, imagesPerBatch: Int, seed: UInt64) {
+    /// `share`: the images of each batch this process keeps (one rank's part; default all). Classifier batches draw
+    /// their mixing partners in rounds over the whole batch, so every rank makes the whole batch and keeps its share.
+    public init(dataset: TrainingDataset, net: NetConfig, width: Int, height: Int, imagesPerBatch: Int, share: Range<Int>? = nil, seed: UInt64) {
         self.dataset = dataset
         params = ClassifierAugmentParameters(net: net, classes: dataset.classes)
         params.width = width
         params.height = height
         self.imagesPerBatch = imagesPerBatch
+        self.share = share ?? 0..<imagesPerBatch
         super.init(seed: seed, label: "swiftnet.loader.classify")
     }
 
@@ -25,8 +29,11 @@ public final class ClassificationLoader: PrefetchingLoader {
     }
 
     override func job(seed: UInt64) -> () throws -> TrainingBatch {
-        let (count, dataset, params) = (imagesPerBatch, self.dataset, self.params)
-        return { try Self.load(count: count, seed: seed, dataset: dataset, params: params) }
+        let (count, share, dataset, params) = (imagesPerBatch, self.share, self.dataset, self.params)
+        return {
+            let batch = try Self.load(count: count, seed: seed, dataset: dataset, params: params)
+            return share == 0..<count ? batch : batch.slice(share)
+        }
     }
 
     static func load(count: Int, seed: UInt64, dataset: TrainingDataset, params: ClassifierAugmentParameters) throws -> TrainingBatch {

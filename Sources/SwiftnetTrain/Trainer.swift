@@ -26,6 +26,9 @@ public struct TrainOptions {
     public var overrides: [CfgOverride] = []
     /// Train on the images that pass `check-data`, listing the others, instead of refusing the dataset.
     public var skipBad = false
+    /// The ranks training together (`mpirun`): each loads and computes its share of every batch, the gradients are
+    /// summed, rank 0 alone logs and writes. Default: one process.
+    public var collective: Collective = SingleProcess()
 
     public init(cfgPath: String, dataPath: String) {
         self.cfgPath = cfgPath
@@ -43,6 +46,8 @@ public struct TrainSummary {
     public var lastMAP: Float?
     public var seconds: Double
     public var imagesPerSecond: Double
+    /// Seconds spent exchanging gradients and statistics between ranks (0 for one process).
+    public var communicationSeconds: Double
     public var interrupted: Bool
     /// The weights file written last (`_final` unless interrupted).
     public var weightsPath: String
@@ -64,7 +69,18 @@ public final class Trainer {
     public let backup: String
     public private(set) var iteration = 0
     public let maxBatches: Int
+    /// Images of one iteration over all ranks (the cfg's batch, with darknet's integer division by subdivisions).
     public let imagesPerIteration: Int
+    /// The ranks training together; rank 0 logs and writes.
+    public let collective: Collective
+    /// Images of one forward/backward pass on this rank, and passes per iteration: the cfg's mini-batch and
+    /// subdivisions for one process; with N ranks each trains batch/N images in passes of the cfg's mini-batch
+    /// (or the largest that divides batch/N).
+    public let passImages: Int, passes: Int
+    private let exchange: GradientExchange
+    /// Held while the weights change (the update step) and while a checkpoint is written, so that a signal handler
+    /// can save a consistent `_last` at any moment.
+    private let stateLock = NSLock()
     private let log: (String) -> Void
     /// The last `[yolo]` (detectors); nil for classifiers.
     private let lastYolo: YoloConfig?
@@ -88,7 +104,8 @@ public final class Trainer {
     /// fail on bad input happens here, before any training compute.
     public init(options: TrainOptions, log: @escaping (String) -> Void) throws {
         self.options = options
-        self.log = log
+        collective = options.collective
+        self.log = options.collective.isLeader ? log : { _ in }
         config = try NetworkConfig(contentsOf: options.cfgPath, overrides: options.overrides)
         let yolo = config.layers.reversed().compactMap({ spec -> YoloConfig? in
             if case .yolo(let y) = spec.config { return y }
@@ -153,13 +170,28 @@ public final class Trainer {
             log("warning: batch=\(net.batch) is not a multiple of subdivisions=\(net.subdivisions): each iteration trains \(net.subdivisions) × \(net.miniBatch) = \(net.subdivisions * net.miniBatch) images (darknet's integer division)")
         }
         imagesPerIteration = net.miniBatch * net.subdivisions
+        let ranks = options.collective.size
+        if ranks > 1 {
+            guard imagesPerIteration % ranks == 0 else {
+                throw SwiftnetError.cfg(path: options.cfgPath, line: net.line, message:
+                    "batch=\(net.batch) (\(imagesPerIteration) images per iteration) cannot be shared equally by \(ranks) ranks: use a batch that \(ranks) divides (--set net.batch=N) or another number of ranks")
+            }
+            let share = imagesPerIteration / ranks
+            var mini = min(net.miniBatch, share)
+            while share % mini != 0 { mini -= 1 }
+            passImages = mini
+            passes = share / mini
+        } else {
+            passImages = net.miniBatch
+            passes = net.subdivisions
+        }
         maxBatches = options.maxBatches ?? net.maxBatches
         guard maxBatches > 0 else {
             throw SwiftnetError.cfg(path: options.cfgPath, line: net.line, message: "max_batches must be positive (or pass --max-batches)")
         }
         name = Self.checkpointBase(cfgPath: options.cfgPath)
         backup = options.backup ?? dataset.backup
-        network = try Network(config: config, batch: net.miniBatch, width: options.width, height: options.height)
+        network = try Network(config: config, batch: passImages, width: options.width, height: options.height)
         try network.prepareForTraining()
         network.randomizeParameters(seed: options.seed)
         if let weights = options.weightsPath {
@@ -187,18 +219,21 @@ public final class Trainer {
             params.width = network.width
             params.height = network.height
             try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) { try params.validate() }
-            loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
+            loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration,
+                                     share: options.collective.share(of: imagesPerIteration), seed: options.seed &+ UInt64(iteration))
         } else {
             try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) {
                 try ClassifierAugmentParameters(net: net, classes: dataset.classes).validate()
             }
             loader = ClassificationLoader(dataset: dataset, net: net, width: network.width, height: network.height,
-                                          imagesPerBatch: imagesPerIteration, seed: options.seed &+ UInt64(iteration))
+                                          imagesPerBatch: imagesPerIteration, share: options.collective.share(of: imagesPerIteration),
+                                          seed: options.seed &+ UInt64(iteration))
         }
         chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
+        exchange = GradientExchange(network: network, collective: options.collective)
         if options.map { try loadValidation() }
-        try ensureDirectory(backup)
+        if options.collective.isLeader { try ensureDirectory(backup) }
     }
 
     /// Reads the valid= list (the training list when there is none) for evaluation, checking every image first.
@@ -214,7 +249,8 @@ public final class Trainer {
         if yolo == nil {
             classValidation = try validList.paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
         } else {
-            validation = try GroundTruth.loadDarknetImages(validList.paths, names: dataset.names, options: DarknetListOptions(readImageHeaders: false))
+            // Image sizes (from the headers) give the pixel boxes that COCO AP needs.
+            validation = try GroundTruth.loadDarknetImages(validList.paths, names: dataset.names, options: DarknetListOptions(readImageHeaders: true))
         }
         let validCheck = yolo == nil ? DataCheck.checkClassification(images: validList.paths, names: dataset.names)
                                      : DataCheck.check(images: validList.paths, classes: dataset.classes)
@@ -240,28 +276,33 @@ public final class Trainer {
             guard let samples = classValidation, !samples.isEmpty else { return Evaluation() }
             let classifier = ClassificationPipeline(network: try inferenceCopy())
             var top1 = 0, top5 = 0, loss = 0.0
-            for (path, label) in samples {
+            for (path, label) in samples[collective.share(of: samples.count)] {
                 let probabilities = classifier.predict(try ImageIO.load(path))
                 let ranked = ClassificationPipeline.topK(probabilities, k: 5)
                 if ranked.first == label { top1 += 1 }
                 if ranked.contains(label) { top5 += 1 }
                 loss -= Foundation.log(max(Double(probabilities[label]), 1e-12))
             }
+            let totals = try collective.allreduceSum([Double(top1), Double(top5), loss])
             let n = Double(samples.count)
-            return Evaluation(top1: Double(top1) / n, top5: Double(top5) / n, loss: loss / n)
+            return Evaluation(top1: totals[0] / n, top5: totals[1] / n, loss: totals[2] / n)
         }
         guard let gt = validation else { return Evaluation() }
         let run = try ValidationRun(network: try inferenceCopy(), groundTruth: gt)
-        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: true))
-        return Evaluation(map50: report.darknet?.meanAveragePrecision, cocoAP: report.coco?.stats.ap)
+        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: true), collective: collective)
+        // Rank 0 evaluated; the others learn its numbers (NaN: not computed).
+        let values = try collective.allreduceSum(collective.isLeader ? [report?.darknet?.meanAveragePrecision ?? .nan, report?.coco?.stats.ap ?? .nan] : [0, 0])
+        return Evaluation(map50: values[0].isNaN ? nil : values[0], cocoAP: values[1].isNaN ? nil : values[1])
     }
 
     /// Saves `<base>_ema.weights`: the averaged parameters with the current rolling statistics (spec §5.8).
     public func saveEMA() throws -> String? {
         guard let ema, ema.isInitialized else { return nil }
+        stateLock.lock()
+        defer { stateLock.unlock() }
         ema.swap(with: network)
         defer { ema.swap(with: network) }
-        return try save("ema")
+        return try write("ema")
     }
 
     /// darknet's `basecfg`: the cfg's file name up to its first `.` (`my.model.cfg` → `my`); a name starting with
@@ -274,9 +315,18 @@ public final class Trainer {
 
     public func weightsPath(_ suffix: String) -> String { backup + "/" + name + "_" + suffix + ".weights" }
 
-    /// Saves the current parameters with darknet's header (`seen = iteration × images per iteration`).
+    /// Saves the current parameters with darknet's header (`seen = iteration × images per iteration`); rank 0 alone
+    /// writes (the other ranks return the path without writing). Safe to call from another thread (a signal handler)
+    /// while training runs: it waits for an update step in progress.
     public func save(_ suffix: String) throws -> String {
+        stateLock.lock()
+        defer { stateLock.unlock() }
+        return try write(suffix)
+    }
+
+    private func write(_ suffix: String) throws -> String {
         let path = weightsPath(suffix)
+        guard collective.isLeader else { return path }
         try network.saveWeights(path: path, header: WeightsHeader(seen: UInt64(iteration * imagesPerIteration)))
         return path
     }
@@ -298,6 +348,9 @@ public final class Trainer {
             "\(options.cfgPath): \(network.layers.count) layers, \(network.width)×\(network.height), batch \(config.net.batch): \(config.net.subdivisions) × \(config.net.miniBatch) images per iteration, max_batches \(maxBatches)",
             "\(options.dataPath): \(dataset.trainPaths.count) training images, \(dataset.classes) classes; checkpoints in \(backup)/\(name)_*.weights",
         ]
+        if collective.isDistributed {
+            lines.append("\(collective.size) ranks (MPI): each trains \(imagesPerIteration / collective.size) of the \(imagesPerIteration) images of an iteration in \(passes) × \(passImages); gradients summed with MPI_Allreduce; rank 0 writes checkpoints")
+        }
         if iteration > 0 {
             lines.append("resuming at iteration \(iteration) (the weights' seen = \(resumedSeen) images ÷ \(imagesPerIteration) per iteration; --clear restarts at 0)")
         } else {
@@ -328,9 +381,12 @@ public final class Trainer {
         // The first multi-scale size (the largest) applies from the very first batch, as in darknet.
         if let random = lastYolo?.random, random != 0 { try chooseScale(first: true) }
         loader.prefetch()
+        let exchangeSecondsAtStart = exchange.seconds
         do {
+            try exchange.verifyIdentical(iteration: iteration)
             while iteration < maxBatches {
-                if stop() { interrupted = true; break }
+                // Ranks agree on stopping through the iteration's sums (below); one process checks here.
+                if !collective.isDistributed && stop() { interrupted = true; break }
                 let iterationStart = Date()
                 if let random = lastYolo?.random, random != 0, loops % 10 == 0, loops > 0 { try chooseScale(first: false) }
                 loops += 1
@@ -339,9 +395,10 @@ public final class Trainer {
                     try network.resize(width: batch.width, height: batch.height)
                 }
                 var loss: Float = 0
-                let mb = net.miniBatch
+                let mb = passImages
                 let size = 3 * batch.width * batch.height
-                for s in 0..<net.subdivisions {
+                exchange.beginIteration()
+                for s in 0..<passes {
                     batch.input.withUnsafeBufferPointer { src in
                         network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
                     }
@@ -356,32 +413,48 @@ public final class Trainer {
                         throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
                     }
                     loss += cost
-                    network.backward()
+                    if s + 1 < passes {
+                        network.backward()
+                    } else {
+                        // The last pass completes each layer's updates: its gradient buckets go out as backward proceeds.
+                        var exchangeError: Error?
+                        network.backward { [exchange] index in
+                            guard exchangeError == nil else { return }
+                            do { try exchange.layerFinished(index) } catch { exchangeError = error }
+                        }
+                        if let exchangeError { throw exchangeError }
+                    }
                     // Large networks take minutes per iteration: say how it goes inside one, at most every 10 s.
-                    if s + 1 < net.subdivisions, Date().timeIntervalSince(lastPartial) >= 10, Date().timeIntervalSince(iterationStart) >= 10 {
+                    if s + 1 < passes, Date().timeIntervalSince(lastPartial) >= 10, Date().timeIntervalSince(iterationStart) >= 10 {
                         lastPartial = Date()
-                        let images = (s + 1) * mb
+                        let images = (s + 1) * mb * collective.size
                         let rate = Double(images + (iteration - startIteration) * imagesPerIteration) / max(Date().timeIntervalSince(start), 1e-9)
                         let left = Double((maxBatches - iteration) * imagesPerIteration - images) / max(rate, 1e-9)
                         log(String(format: "%6d/%d: %d of %d images, %.2f img/s, ETA %@", iteration + 1, maxBatches, images,
                                    imagesPerIteration, rate, formatDuration(left)))
                     }
                 }
-                loss /= Float(imagesPerIteration)
+                try exchange.finishIteration()
+                let totals = try exchange.sum([Double(loss), collective.isDistributed && stop() ? 1 : 0])
+                loss = Float(totals[0]) / Float(imagesPerIteration)
+                let stopAfterThis = totals[1] > 0
                 if !updatesAreFinite() { throw nanError("the gradients", paths: batch.paths) }
                 let rate = schedule.rate(at: iteration + 1)
                 guard rate.isFinite else {
                     throw SwiftnetError.cfg(path: options.cfgPath, line: net.line,
                                             message: "the learning rate at iteration \(iteration + 1) is \(rate) (policy \(net.policy.rawValue)); check the schedule's keys")
                 }
+                stateLock.lock()
                 iteration += 1
                 sgd.step(network: network, rate: rate, imagesPerIteration: imagesPerIteration, iteration: iteration,
                          firstLayer: network.firstTrainedLayer)
                 stepEMA()
+                stateLock.unlock()
+                if collective.isDistributed && iteration % 10 == 0 { try exchange.verifyIdentical(iteration: iteration) }
                 lastLoss = loss
                 averageLoss = averageLoss < 0 || averageLoss.isNaN ? loss : 0.9 * averageLoss + 0.1 * loss
                 chart.add(iteration: iteration, averageLoss: averageLoss)
-                iterationObserver?(iteration, loss, averageLoss)
+                if collective.isLeader { iterationObserver?(iteration, loss, averageLoss) }
                 let seconds = Date().timeIntervalSince(iterationStart)
                 let elapsed = Date().timeIntervalSince(start)
                 let done = iteration - startIteration
@@ -391,15 +464,18 @@ public final class Trainer {
                            formatDuration(eta), network.width != config.net.width ? " (\(network.width)×\(network.height))" : ""))
                 if iteration >= lastSave + saveEvery || iteration % saveEvery == 0 {
                     lastSave = iteration
+                    try exchange.averageStatistics()
                     log("saved \(try save("\(iteration)"))")
                 }
                 if saveEvery > lastEvery && (iteration >= lastLast + lastEvery || (iteration % lastEvery == 0 && iteration > 1)) {
                     lastLast = iteration
+                    try exchange.averageStatistics()
                     _ = try save("last")
                     if let ema, ema.isInitialized { _ = try saveEMA() }
                 }
                 if (validation != nil || classValidation != nil) && (iteration >= nextMap || iteration == maxBatches) {
                     nextMap = nextEvaluation(after: iteration)
+                    try exchange.averageStatistics()
                     let map = isClassifier ? try evaluateTop1() : try evaluateMAP()
                     let metric = isClassifier ? "top-1 accuracy" : "mean average precision (mAP@0.50)"
                     lastMAP = map
@@ -415,6 +491,7 @@ public final class Trainer {
                     lastChart = Date()
                     try writeChart(averageLoss: averageLoss, eta: eta)
                 }
+                if stopAfterThis { interrupted = true; break }
             }
         } catch let error as TrainingError {
             throw error
@@ -425,12 +502,14 @@ public final class Trainer {
             }
             throw error
         }
+        try exchange.averageStatistics()
         let finalPath = interrupted ? try save("last") : try save("final")
         try writeChart(averageLoss: averageLoss, eta: 0)
         let seconds = Date().timeIntervalSince(start)
         return TrainSummary(startIteration: startIteration, iterations: iteration, lastLoss: lastLoss, averageLoss: averageLoss,
                             bestMAP: bestMAP, lastMAP: lastMAP, seconds: seconds,
                             imagesPerSecond: Double((iteration - startIteration) * imagesPerIteration) / max(seconds, 1e-9),
+                            communicationSeconds: exchange.seconds - exchangeSecondsAtStart,
                             interrupted: interrupted, weightsPath: finalPath)
     }
 
@@ -539,11 +618,11 @@ public final class Trainer {
         guard let samples = classValidation, !samples.isEmpty else { return 0 }
         let classifier = ClassificationPipeline(network: try inferenceCopy())
         var correct = 0
-        for (path, label) in samples {
+        for (path, label) in samples[collective.share(of: samples.count)] {
             let probabilities = classifier.predict(try ImageIO.load(path))
             if ClassificationPipeline.topK(probabilities, k: 1).first == label { correct += 1 }
         }
-        return Float(correct) / Float(samples.count)
+        return Float(try collective.allreduceSum([Double(correct)])[0]) / Float(samples.count)
     }
 
     /// mAP@0.5 (darknet protocol, all-point) on the valid list with a batch-1 copy of the current weights.
@@ -551,11 +630,12 @@ public final class Trainer {
         guard let gt = validation else { return 0 }
         let eval = try inferenceCopy()
         let run = try ValidationRun(network: eval, groundTruth: gt)
-        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: false))
-        return Float(report.darknet?.meanAveragePrecision ?? 0)
+        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: false), collective: collective)
+        return Float(try collective.allreduceSum([report?.darknet?.meanAveragePrecision ?? 0])[0])
     }
 
     private func writeChart(averageLoss: Float, eta: Double) throws {
+        guard collective.isLeader else { return }
         let footer = String(format: "avg loss %.3f  iteration %d/%d  time left %@", Double(max(0, averageLoss)), iteration, maxBatches, formatDuration(eta))
         try ImageIO.write(chart.render(footer: footer), to: backup + "/chart.png")
     }

@@ -87,6 +87,16 @@ public struct TrainingBatch {
         self.paths = paths
     }
 
+    /// Images `range` of this batch.
+    public func slice(_ range: Range<Int>) -> TrainingBatch {
+        let size = 3 * width * height
+        let classes = truths.isEmpty && !paths.isEmpty ? targets.count / paths.count : 0
+        return TrainingBatch(width: width, height: height, input: Array(input[(range.lowerBound * size)..<(range.upperBound * size)]),
+                             truths: truths.isEmpty ? [] : Array(truths[range]),
+                             targets: classes == 0 ? [] : Array(targets[(range.lowerBound * classes)..<(range.upperBound * classes)]),
+                             paths: Array(paths[range]))
+    }
+
     /// The targets of images `range` (one subdivision).
     public func truth(images range: Range<Int>, classes: Int) -> TrainingTruth {
         if targets.isEmpty { return TrainingTruth(boxes: Array(truths[range])) }
@@ -159,14 +169,18 @@ public final class DetectionLoader: PrefetchingLoader {
     private let dataset: TrainingDataset
     private var params: AugmentParameters
     private let imagesPerBatch: Int
+    private let share: Range<Int>
     /// Label files that were missing (background images), reported once each.
     public private(set) var missingLabels = Set<String>()
     private let lock = NSLock()
 
-    public init(dataset: TrainingDataset, params: AugmentParameters, imagesPerBatch: Int, seed: UInt64) {
+    /// `share`: the images of each batch of `imagesPerBatch` this process loads (one rank's part; default all). Each
+    /// image is drawn with its own generator, so a batch is the same images however it is shared out.
+    public init(dataset: TrainingDataset, params: AugmentParameters, imagesPerBatch: Int, share: Range<Int>? = nil, seed: UInt64) {
         self.dataset = dataset
         self.params = params
         self.imagesPerBatch = imagesPerBatch
+        self.share = share ?? 0..<imagesPerBatch
         super.init(seed: seed, label: "swiftnet.loader.detect")
     }
 
@@ -176,8 +190,8 @@ public final class DetectionLoader: PrefetchingLoader {
     }
 
     override func job(seed: UInt64) -> () throws -> TrainingBatch {
-        let (count, dataset, params) = (imagesPerBatch, self.dataset, self.params)
-        return { [weak self] in try Self.load(count: count, seed: seed, dataset: dataset, params: params, loader: self) }
+        let (count, share, dataset, params) = (imagesPerBatch, self.share, self.dataset, self.params)
+        return { [weak self] in try Self.load(count: count, share: share, seed: seed, dataset: dataset, params: params, loader: self) }
     }
 
     func noteMissing(_ path: String) -> Bool {
@@ -187,15 +201,15 @@ public final class DetectionLoader: PrefetchingLoader {
     }
 
     /// darknet splits an iteration's images over several loader threads, each flipping its own mixing coin: the
-    /// batch is drawn in six such shares.
-    private static func load(count: Int, seed: UInt64, dataset: TrainingDataset, params: AugmentParameters,
+    /// batch is drawn in six such shares. Image k of the batch and the mixing of its share have their own generators
+    /// (streams of the batch seed), so loading images `share` gives exactly those images of the whole batch.
+    private static func load(count: Int, share: Range<Int>, seed: UInt64, dataset: TrainingDataset, params: AugmentParameters,
                              loader: DetectionLoader?) throws -> TrainingBatch {
         let size = 3 * params.width * params.height
-        var input = [Float](repeating: 0, count: count * size)
+        var input = [Float](repeating: 0, count: share.count * size)
         var truths: [[LabelBox]] = []
         var paths: [[String]] = []
         var drawn: [String] = []
-        var rng = SeededRandom(seed: seed)
         let source: DetectionBatchAugment.Source = { rng in
             let path = dataset.trainPaths[rng.randomIndex(below: dataset.trainPaths.count)]
             let image = try ImageIO.readRGB(path)
@@ -210,21 +224,23 @@ public final class DetectionLoader: PrefetchingLoader {
             drawn.append(path)
             return (image, boxes)
         }
-        let share = max(1, (count + 5) / 6)
-        var k = 0
-        while k < count {
-            let mixing = try DetectionBatchAugment.drawMixing(params: params, rng: &rng)
-            for _ in 0..<min(share, count - k) {
-                let info = try input.withUnsafeMutableBufferPointer { buffer in
-                    try DetectionBatchAugment.sample(mixing: mixing, params: params, rng: &rng,
-                                                     into: UnsafeMutableBufferPointer(rebasing: buffer[(k * size)..<((k + 1) * size)]),
-                                                     source: source)
-                }
-                truths.append(info.labels)
-                paths.append(drawn)
-                drawn.removeAll()
-                k += 1
+        let shareSize = max(1, (count + 5) / 6)
+        var mixings: [Int: DetectionMixing] = [:]
+        for (slot, k) in share.enumerated() {
+            let part = k / shareSize
+            if mixings[part] == nil {
+                var mixRng = SeededRandom(seed: seed, stream: UInt64(1 << 32) + UInt64(part))
+                mixings[part] = try DetectionBatchAugment.drawMixing(params: params, rng: &mixRng)
             }
+            var rng = SeededRandom(seed: seed, stream: UInt64(k))
+            let info = try input.withUnsafeMutableBufferPointer { buffer in
+                try DetectionBatchAugment.sample(mixing: mixings[part]!, params: params, rng: &rng,
+                                                 into: UnsafeMutableBufferPointer(rebasing: buffer[(slot * size)..<((slot + 1) * size)]),
+                                                 source: source)
+            }
+            truths.append(info.labels)
+            paths.append(drawn)
+            drawn.removeAll()
         }
         return TrainingBatch(width: params.width, height: params.height, input: input, truths: truths, paths: paths)
     }

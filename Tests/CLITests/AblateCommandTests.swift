@@ -88,6 +88,33 @@ final class AblateCommandTests: XCTestCase {
         XCTAssertTrue(refused.stderr.contains("plan.json"), refused.stderr)
     }
 
+    /// A detector ablation scores each run by mAP@0.5 and COCO AP, the same numbers `swiftnet map` prints for its weights.
+    func testDetectorAblationReportsMAPAndCOCOAPAsMapDoes() throws {
+        let dir = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try CLI.run(["dataset", "shapes", "--out", dir + "/data", "--count", "24", "--size", "160"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let data = dir + "/data/shapes.data", out = dir + "/ablation"
+        let detector = SharedData.projectRoot.appendingPathComponent("cfg/shapes.cfg").path
+        let run = try CLI.run(["ablate", detector, "--data", data, "--activations", "relu", "--seeds", "1", "--max-batches", "2",
+                               "--set", "net.batch=8", "--out", out])
+        XCTAssertEqual(run.status, 0, run.stderr + run.stdout)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json"))) as? [String: Any])
+        XCTAssertEqual(json["metric"] as? String, "map50")
+        let result = try XCTUnwrap((json["runs"] as? [[String: Any]])?.first)
+        let map50 = try XCTUnwrap(result["map50"] as? Double), coco = try XCTUnwrap(result["coco_ap"] as? Double)
+        XCTAssertEqual(result["metric"] as? Double, map50)
+
+        let cfgCopy = out + "/runs/relu-seed1/shapes.cfg"
+        let map = try CLI.run(["map", "--cfg", cfgCopy, "--weights", out + "/runs/relu-seed1/shapes_final.weights", "--data", data])
+        XCTAssertEqual(map.status, 0, map.stderr)
+        XCTAssertTrue(map.stdout.contains(String(format: "mean average precision (mAP@0.50) = %.6f", map50)), map.stdout)
+        XCTAssertTrue(map.stdout.contains(String(format: "IoU=0.50:0.95 | area=   all | maxDets=100 ] = %.3f", coco)), map.stdout)
+        let table = try String(contentsOfFile: out + "/table.md", encoding: .utf8)
+        XCTAssertTrue(table.contains("mean COCO AP"), table)
+        XCTAssertTrue(table.contains(String(format: " %.4f |\n", coco)), table)
+    }
+
     func testInterruptedRunResumesFromItsLastWeights() throws {
         let dir = try SharedData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

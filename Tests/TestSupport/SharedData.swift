@@ -47,6 +47,13 @@ public enum CLI {
         public var stderr: String
         /// Terminated by a signal (crash or trap) rather than exiting.
         public var crashed: Bool
+
+        public init(status: Int32, stdout: String, stderr: String, crashed: Bool) {
+            self.status = status
+            self.stdout = stdout
+            self.stderr = stderr
+            self.crashed = crashed
+        }
     }
 
     /// The `swiftnet` binary next to the test bundle.

@@ -1,0 +1,38 @@
+import Foundation
+import SwiftnetCore
+import SwiftnetMPI
+
+/// The job this process belongs to: the ranks of an `mpirun` launch, or one process (no MPI activity at all).
+enum Distributed {
+    nonisolated(unsafe) private static var active: Collective?
+
+    /// Initialises MPI when `mpirun` started this process; the same ranks on every later call.
+    static func collective() throws -> Collective {
+        if let active { return active }
+        let made: Collective = try MPICollective.launched() ?? SingleProcess()
+        active = made
+        return made
+    }
+
+    /// Whether this process prints: rank 0, or a process on its own.
+    /// Known before MPI starts (from the launcher's environment), so that option and cfg messages are printed once too.
+    static var isLeader: Bool { active?.isLeader ?? ((MPICollective.launcherRank ?? 0) == 0) }
+
+    /// "rank R: " before an error of a distributed job (any rank may fail alone), else nothing.
+    static var errorPrefix: String {
+        guard let active, active.isDistributed else { return "" }
+        return "rank \(active.rank): "
+    }
+
+    /// Ends the process; a failing rank of a distributed job stops every rank (MPI_Abort) instead of leaving them
+    /// waiting in a collective.
+    static func exit(_ code: Int32) -> Never {
+        if code != 0, let active, active.isDistributed { active.abort(code: code) }
+        Foundation.exit(code)
+    }
+
+    /// Ranks sharing this machine's cores (1 without mpirun).
+    static var ranksOnThisMachine: Int {
+        MPICollective.isLaunched ? max(1, MPICollective.ranksOnThisMachine ?? 1) : 1
+    }
+}
