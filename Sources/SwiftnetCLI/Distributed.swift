@@ -25,9 +25,10 @@ enum Distributed {
     }
 
     /// Ends the process; a failing rank of a distributed job stops every rank (MPI_Abort) instead of leaving them
-    /// waiting in a collective.
+    /// waiting in a collective. A stop by signal (128+N: mpirun forwards Ctrl-C as SIGTERM to every rank) is no
+    /// failure: each rank exits on its own, so that rank 0 is not aborted while it saves `_last`.
     static func exit(_ code: Int32) -> Never {
-        if code != 0, let active, active.isDistributed { active.abort(code: code) }
+        if code != 0 && code < 128, let active, active.isDistributed { active.abort(code: code) }
         Foundation.exit(code)
     }
 

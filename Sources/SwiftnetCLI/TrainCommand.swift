@@ -45,6 +45,9 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Seed for initialisation, sampling and augmentation.")
     var seed: UInt64 = 1
 
+    @Flag(help: "Under mpirun: batch-norm statistics over every rank's mini-batch together (default: each rank's own).")
+    var syncBn = false
+
     @OptionGroup var size: SizeOptions
     @OptionGroup var cfgOptions: CfgOptions
 
@@ -83,6 +86,10 @@ struct Train: ParsableCommand {
             options.width = size.width
             options.height = size.height
             options.collective = collective
+            options.syncBatchNorm = syncBn
+            if syncBn && !collective.isDistributed {
+                printError("note: --sync-bn has no effect in one process (start several with mpirun -np N)")
+            }
             let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
             let leader = collective.isLeader
             if leader {
@@ -183,7 +190,9 @@ final class InterruptFlag: @unchecked Sendable {
                     writeStderr("\ninterrupted again: stopping now without saving\n")
                     _exit(130)   // at once: no atexit handlers or destructors while the training threads still run
                 }
-                writeStderr("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n")
+                if Distributed.isLeader {
+                    writeStderr("\ninterrupt: finishing this iteration, saving _last.weights and stopping (interrupt again to stop at once)\n")
+                }
                 lock.lock()
                 let action = onFirst
                 onFirst = nil

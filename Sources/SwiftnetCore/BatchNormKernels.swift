@@ -1,13 +1,35 @@
 /// Batch normalisation in training mode (the cuDNN semantics darknet's GPU training uses, spec §5.7): mini-batch
 /// mean and biased variance over `batch × spatial` per channel, ε = 1e-5 inside the square root.
+/// Synchronised batch-norm (`--sync-bn`): the ranks of a data-parallel job normalise with the statistics of all
+/// their mini-batches together.
+public struct StatisticsSync {
+    /// The job's ranks, each with a mini-batch of the same size.
+    public let ranks: Int
+    /// Sums `count` doubles over all ranks in place.
+    public let reduce: Kernels.StatisticsReduction
+
+    public init(ranks: Int, reduce: @escaping Kernels.StatisticsReduction) {
+        self.ranks = ranks
+        self.reduce = reduce
+    }
+}
+
 public extension Kernels {
+    /// Sums the per-channel statistics of every rank in place (synchronised batch-norm); nil: this process's
+    /// mini-batch alone.
+    typealias StatisticsReduction = (UnsafeMutablePointer<Double>, Int) -> Void
+
     /// Normalises `z` (`batch × channels × spatial`) into `normalized` (x̂) and writes `γ·x̂ + β` into `output`;
-    /// returns the batch statistics in `mean` and `variance` (biased).
+    /// returns the batch statistics in `mean` and `variance` (biased). With `reduce`, the statistics are those of
+    /// every rank's mini-batch together.
     static func batchNormForward(_ z: UnsafePointer<Float>, batch: Int, channels: Int, spatial: Int,
                                  gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                  mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
-                                 normalized: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        let n = Double(batch * spatial)
+                                 normalized: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                 reduce: StatisticsReduction? = nil) {
+        // Per channel: Σx and Σx², then the count (n, summed over ranks with `reduce`).
+        let sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels + 1)
+        defer { sums.deallocate() }
         Parallel.chunks(channels) { range in
             for c in range {
                 var sum = 0.0, sumSquares = 0.0
@@ -21,8 +43,17 @@ public extension Kernels {
                     // Combine per-image sums of squared deviations (stable two-pass per image).
                     sumSquares += Double(q) + Double(spatial) * Double(m0) * Double(m0)
                 }
-                let m = sum / n
-                let v = max(0, sumSquares / n - m * m)
+                sums[c] = sum
+                sums[channels + c] = sumSquares
+            }
+        }
+        sums[2 * channels] = Double(batch * spatial)
+        reduce?(sums, 2 * channels + 1)
+        let n = sums[2 * channels]
+        Parallel.chunks(channels) { range in
+            for c in range {
+                let m = sums[c] / n
+                let v = max(0, sums[channels + c] / n - m * m)
                 mean[c] = Float(m)
                 variance[c] = Float(v)
                 let inv = Float(1 / (v + 0.00001).squareRoot())
@@ -40,11 +71,15 @@ public extension Kernels {
     }
 
     /// Backward through `γ·x̂ + β` and the normalisation: accumulates `Σδ` into `betaUpdate`, `Σδ·x̂` into
-    /// `gammaUpdate`, and replaces `delta` (w.r.t. the output) by the delta w.r.t. the input z.
+    /// `gammaUpdate`, and replaces `delta` (w.r.t. the output) by the delta w.r.t. the input z. With `reduce` (the
+    /// forward's statistics were every rank's), the means of δ and δ·x̂ are every rank's too; the updates stay this
+    /// rank's share, summed later with the other gradients.
     static func batchNormBackward(_ delta: UnsafeMutablePointer<Float>, normalized: UnsafePointer<Float>, batch: Int,
                                   channels: Int, spatial: Int, gamma: UnsafePointer<Float>, variance: UnsafePointer<Float>,
-                                  gammaUpdate: UnsafeMutablePointer<Float>, betaUpdate: UnsafeMutablePointer<Float>) {
-        let n = Float(batch * spatial)
+                                  gammaUpdate: UnsafeMutablePointer<Float>, betaUpdate: UnsafeMutablePointer<Float>,
+                                  reduce: StatisticsReduction? = nil) {
+        let sums = UnsafeMutablePointer<Float>.allocate(capacity: 2 * channels)
+        defer { sums.deallocate() }
         Parallel.chunks(channels) { range in
             for c in range {
                 var sumDelta: Float = 0, sumDeltaX: Float = 0
@@ -57,8 +92,24 @@ public extension Kernels {
                 }
                 betaUpdate[c] += sumDelta
                 gammaUpdate[c] += sumDeltaX
+                sums[c] = sumDelta
+                sums[channels + c] = sumDeltaX
+            }
+        }
+        var n = Float(batch * spatial)
+        if let reduce {
+            let global = UnsafeMutablePointer<Double>.allocate(capacity: 2 * channels + 1)
+            defer { global.deallocate() }
+            for k in 0..<(2 * channels) { global[k] = Double(sums[k]) }
+            global[2 * channels] = Double(n)
+            reduce(global, 2 * channels + 1)
+            for k in 0..<(2 * channels) { sums[k] = Float(global[k]) }
+            n = Float(global[2 * channels])
+        }
+        Parallel.chunks(channels) { range in
+            for c in range {
                 let scale = gamma[c] / (variance[c] + 0.00001).squareRoot()
-                let meanDelta = sumDelta / n, meanDeltaX = sumDeltaX / n
+                let meanDelta = sums[c] / n, meanDeltaX = sums[channels + c] / n
                 for b in 0..<batch {
                     let offset = (b * channels + c) * spatial
                     for i in 0..<spatial {

@@ -14,6 +14,9 @@ public final class BatchNormState {
     /// γ with its update buffer (allocated on first use: inference never touches it).
     public private(set) lazy var scaleTrainable = Trainable(name: "scales", kind: .scales, value: scales)
 
+    /// Set for `--sync-bn`: training statistics over every rank's mini-batch.
+    var sync: StatisticsSync?
+
     private var batchMean = Buffer(count: 0)
     private var batchVariance = Buffer(count: 0)
     private var normalized = Buffer(count: 0)
@@ -47,8 +50,9 @@ public final class BatchNormState {
     /// with cuDNN's 0.99/0.01 and the unbiased variance.
     func forwardTraining(_ x: UnsafePointer<Float>, beta: Buffer, batch: Int, spatial: Int, output: UnsafeMutablePointer<Float>) {
         Kernels.batchNormForward(x, batch: batch, channels: channels, spatial: spatial, gamma: scales.pointer, beta: beta.pointer,
-                                 mean: batchMean.pointer, variance: batchVariance.pointer, normalized: normalized.pointer, output: output)
-        let n = Float(batch * spatial)
+                                 mean: batchMean.pointer, variance: batchVariance.pointer, normalized: normalized.pointer, output: output,
+                                 reduce: sync?.reduce)
+        let n = Float(batch * spatial * (sync?.ranks ?? 1))
         let unbiased = n > 1 ? n / (n - 1) : 1
         for c in 0..<channels {
             rollingMean[c] = 0.99 * rollingMean[c] + 0.01 * batchMean[c]
@@ -61,7 +65,7 @@ public final class BatchNormState {
     func backward(_ delta: UnsafeMutablePointer<Float>, batch: Int, spatial: Int, betaUpdate: Buffer) {
         Kernels.batchNormBackward(delta, normalized: normalized.pointer, batch: batch, channels: channels, spatial: spatial,
                                   gamma: scales.pointer, variance: batchVariance.pointer,
-                                  gammaUpdate: scaleTrainable.update.pointer, betaUpdate: betaUpdate.pointer)
+                                  gammaUpdate: scaleTrainable.update.pointer, betaUpdate: betaUpdate.pointer, reduce: sync?.reduce)
     }
 
     /// Inference with the rolling statistics, in darknet's order: (x − mean) / sqrt(var + 1e-5) · γ + β.

@@ -195,6 +195,20 @@ public final class Network {
         }
     }
 
+    /// `--sync-bn`: every batch-norm of the network normalises its training mini-batch with the statistics of all
+    /// ranks' mini-batches (`sync.reduce` must be called by every rank in the same order, as backward does); nil
+    /// returns to per-process statistics.
+    public func synchronizeBatchNorm(_ sync: StatisticsSync?) {
+        for layer in layers {
+            switch layer {
+            case let c as ConvolutionalLayer: c.bn?.sync = sync
+            case let c as ConnectedLayer: c.bn?.sync = sync
+            case let b as BatchNormLayer: b.bn.sync = sync
+            default: break
+            }
+        }
+    }
+
     /// darknet's network cost: the mean of the loss layers' costs (nil when no layer produced one).
     public var cost: Float? {
         let costs = layers.compactMap(\.cost)

@@ -29,6 +29,9 @@ public struct TrainOptions {
     /// The ranks training together (`mpirun`): each loads and computes its share of every batch, the gradients are
     /// summed, rank 0 alone logs and writes. Default: one process.
     public var collective: Collective = SingleProcess()
+    /// With several ranks: batch-norm normalises with the statistics of every rank's mini-batch (`--sync-bn`), so N
+    /// ranks train as one process whose mini-batch is theirs together; off, each rank's own (as PyTorch's DDP).
+    public var syncBatchNorm = false
 
     public init(cfgPath: String, dataPath: String) {
         self.cfgPath = cfgPath
@@ -73,6 +76,8 @@ public final class Trainer {
     public let imagesPerIteration: Int
     /// The ranks training together; rank 0 logs and writes.
     public let collective: Collective
+    /// The first failed batch-norm statistics exchange (`--sync-bn`), thrown after the pass it happened in.
+    private let statisticsFailure = FailureBox()
     /// Images of one forward/backward pass on this rank, and passes per iteration: the cfg's mini-batch and
     /// subdivisions for one process; with N ranks each trains batch/N images in passes of the cfg's mini-batch
     /// (or the largest that divides batch/N).
@@ -232,6 +237,16 @@ public final class Trainer {
         chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
         exchange = GradientExchange(network: network, collective: options.collective)
+        if options.syncBatchNorm && options.collective.isDistributed {
+            let collective = options.collective, failure = statisticsFailure
+            network.synchronizeBatchNorm(StatisticsSync(ranks: collective.size) { values, count in
+                guard failure.error == nil else { return }
+                do {
+                    let summed = try collective.allreduceSum(Array(UnsafeBufferPointer(start: values, count: count)))
+                    for k in 0..<count { values[k] = summed[k] }
+                } catch { failure.error = error }
+            })
+        }
         if options.map { try loadValidation() }
         if options.collective.isLeader { try ensureDirectory(backup) }
     }
@@ -349,7 +364,7 @@ public final class Trainer {
             "\(options.dataPath): \(dataset.trainPaths.count) training images, \(dataset.classes) classes; checkpoints in \(backup)/\(name)_*.weights",
         ]
         if collective.isDistributed {
-            lines.append("\(collective.size) ranks (MPI): each trains \(imagesPerIteration / collective.size) of the \(imagesPerIteration) images of an iteration in \(passes) × \(passImages); gradients summed with MPI_Allreduce; rank 0 writes checkpoints")
+            lines.append("\(collective.size) ranks (MPI): each trains \(imagesPerIteration / collective.size) of the \(imagesPerIteration) images of an iteration in \(passes) × \(passImages); gradients summed with MPI_Allreduce; batch-norm statistics \(options.syncBatchNorm ? "over all ranks (--sync-bn)" : "per rank"); rank 0 writes checkpoints")
         }
         if iteration > 0 {
             lines.append("resuming at iteration \(iteration) (the weights' seen = \(resumedSeen) images ÷ \(imagesPerIteration) per iteration; --clear restarts at 0)")
@@ -412,6 +427,7 @@ public final class Trainer {
                     guard cost.isFinite else {
                         throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
                     }
+                    if let error = statisticsFailure.error { throw error }
                     loss += cost
                     if s + 1 < passes {
                         network.backward()
@@ -423,6 +439,7 @@ public final class Trainer {
                             do { try exchange.layerFinished(index) } catch { exchangeError = error }
                         }
                         if let exchangeError { throw exchangeError }
+                        if let error = statisticsFailure.error { throw error }
                     }
                     // Large networks take minutes per iteration: say how it goes inside one, at most every 10 s.
                     if s + 1 < passes, Date().timeIntervalSince(lastPartial) >= 10, Date().timeIntervalSince(iterationStart) >= 10 {
@@ -691,4 +708,9 @@ public enum TrainingMemory {
         }
         return (subdivisions, original)
     }
+}
+
+/// An error recorded where it cannot be thrown (inside a kernel's callback), thrown by the caller afterwards.
+final class FailureBox: @unchecked Sendable {
+    var error: Error?
 }

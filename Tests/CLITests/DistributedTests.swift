@@ -126,6 +126,42 @@ final class DistributedTests: XCTestCase {
         XCTAssertEqual(files, try FileManager.default.contentsOfDirectory(atPath: dir + "/one").sorted())
     }
 
+    /// `--sync-bn`: two ranks of 4 images normalise as one process does with a mini-batch of 8, so they reproduce
+    /// its weights, rolling statistics included; without it each rank's batch-norm sees only its 4 images.
+    func testSyncBatchNormTrainsAsOneProcessWithTheWholeMiniBatch() throws {
+        let dir = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = try makeData(dir)
+        let pretrained = SharedData.projectRoot.appendingPathComponent("data/shapes.weights").path
+        let common = ["train", cfg, "--data", data, "--max-batches", "5", "--seed", "3", "--threads", "1", "--weights", pretrained, "--clear"]
+            + setArguments + ["--set", "net.subdivisions=1"]
+        let one = try CLI.run(common + ["--backup", dir + "/one"])
+        XCTAssertEqual(one.status, 0, one.stderr + one.stdout)
+        let synced = try mpirun(2, common + ["--backup", dir + "/synced", "--sync-bn"])
+        XCTAssertEqual(synced.status, 0, synced.stderr + synced.stdout)
+        XCTAssertTrue(synced.stdout.contains("batch-norm statistics over all ranks (--sync-bn)"), synced.stdout)
+        let own = try mpirun(2, common + ["--backup", dir + "/own"])
+        XCTAssertEqual(own.status, 0, own.stderr)
+        XCTAssertTrue(own.stdout.contains("batch-norm statistics per rank"), own.stdout)
+
+        // Whole files after the 20-byte header: every trained array and the rolling statistics.
+        func values(_ path: String) throws -> [Float] {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path)).dropFirst(20)
+            return bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        }
+        let reference = try values(dir + "/one/shapes_final.weights")
+        func difference(_ other: [Float]) -> Double {
+            var d = 0.0, n = 0.0
+            for (u, v) in zip(reference, other) { d += Double(u - v) * Double(u - v); n += Double(u) * Double(u) }
+            return (d / n).squareRoot()
+        }
+        let syncedValues = try values(dir + "/synced/shapes_final.weights")
+        XCTAssertEqual(syncedValues.count, reference.count)
+        XCTAssertLessThanOrEqual(difference(syncedValues), 1e-5)
+        // Per-rank statistics are a different computation: far from the one-process mini-batch of 8.
+        XCTAssertGreaterThan(difference(try values(dir + "/own/shapes_final.weights")), 100 * max(difference(syncedValues), 1e-7))
+    }
+
     func testResumingWithOneRankFromATwoRankCheckpointContinuesAtItsIteration() throws {
         let dir = try SharedData.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -211,5 +247,40 @@ final class DistributedTests: XCTestCase {
         // The checkpoint rank 0 left is whole: loading it accounts for every byte.
         XCTAssertGreaterThan(try trainables(last).count, 0)
         XCTAssertEqual(try seen(last) % 8, 0)
+    }
+
+    func testCtrlCOnMpirunSavesLastOnceAndStops() throws {
+        let dir = try SharedData.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let data = try makeData(dir)
+        let launcher = Process()
+        launcher.executableURL = URL(fileURLWithPath: Self.mpirun)
+        launcher.arguments = Self.launcherArguments(2) + [CLI.executable.path, "train", cfg, "--data", data, "--seed", "3", "--threads", "1",
+                                                          "--max-batches", "100000", "--backup", dir + "/b"] + setArguments
+        FileManager.default.createFile(atPath: dir + "/out.txt", contents: nil)
+        launcher.standardOutput = FileHandle(forWritingAtPath: dir + "/out.txt")
+        let err = Pipe()
+        launcher.standardError = err
+        try launcher.run()
+        defer { if launcher.isRunning { kill(launcher.processIdentifier, SIGKILL) } }
+        // Wait for the third iteration, then Ctrl-C (SIGINT) to mpirun, which forwards it to the ranks.
+        let deadline = Date().addingTimeInterval(120)
+        func output() -> String { (try? String(contentsOfFile: dir + "/out.txt", encoding: .utf8)) ?? "" }
+        while !output().contains("3/100000: loss") && Date() < deadline && launcher.isRunning { usleep(100_000) }
+        XCTAssertTrue(output().contains("3/100000: loss"), output())
+        kill(launcher.processIdentifier, SIGINT)
+        let stopDeadline = Date().addingTimeInterval(10)
+        while launcher.isRunning && Date() < stopDeadline { usleep(50_000) }
+        XCTAssertFalse(launcher.isRunning, "the job still runs 10 s after Ctrl-C")
+        launcher.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // Rank 0 alone announces and saves; the file is whole.
+        XCTAssertEqual(message.components(separatedBy: "interrupt: finishing this iteration").count - 1, 1, message)
+        XCTAssertEqual(message.components(separatedBy: "saved ").count - 1, 1, message)
+        let last = dir + "/b/shapes_last.weights"
+        XCTAssertGreaterThan(try trainables(last).count, 0)
+        XCTAssertGreaterThanOrEqual(try seen(last), 3 * 8)
+        XCTAssertEqual(try seen(last) % 8, 0)
+        XCTAssertFalse(message.contains("MPI_ABORT"), message)
     }
 }
