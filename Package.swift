@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "OracleTests", dependencies: ["SwiftnetDetect", "SwiftnetLayers", "SwiftnetData", "SwiftnetFormat", "TestSupport"]),
         .testTarget(name: "ZooTests", dependencies: ["SwiftnetZoo", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetData", "SwiftnetEval", "TestSupport"]),
         .testTarget(name: "SwiftnetTests", dependencies: ["Swiftnet", "SwiftnetFormat", "SwiftnetLayers", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["SwiftnetCLI", "SwiftnetData", "SwiftnetFormat", "SwiftnetLayers", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["SwiftnetCLI", "SwiftnetData", "SwiftnetFormat", "SwiftnetLayers", "SwiftnetTrain", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

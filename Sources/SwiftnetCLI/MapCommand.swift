@@ -323,32 +323,22 @@ struct Valid: ParsableCommand {
         if let missing = list.missingImage() { throw missing }
         let paths = list.paths
         let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
-        guard network.outputLayer.outputShape.count == names.count else {
-            throw SwiftnetError.data(path: dataPath, line: nil, message: "\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
-        }
         let top = try data.int("top") ?? 5
         guard top >= 1 else {
             throw SwiftnetError.data(path: dataPath, line: data.entries["top"]?.line, message: "top=\(top): must be at least 1")
         }
-        let k = min(names.count, top)
-        let classifier = ClassificationPipeline(network: network)
-        let collective = try Distributed.collective()
-        let share = collective.share(of: paths.count)
-        var top1 = 0, topK = 0
-        for (i, path) in paths[share].enumerated() {
-            let label = try ClassifierAugment.label(forPath: path, names: names)
-            let probabilities = classifier.predict(try ImageIO.load(path))
-            let best = ClassificationPipeline.topK(probabilities, k: k)
-            if best.first == label { top1 += 1 }
-            if best.contains(label) { topK += 1 }
-            if collective.isLeader { printProgress("\(i + 1)/\(share.count) images", final: i + 1 == share.count) }
+        guard network.outputLayer.outputShape.count == names.count else {
+            throw SwiftnetError.data(path: dataPath, line: nil, message: "\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
         }
-        // Under mpirun each rank counted its share of the list.
-        let counts = try collective.allreduceSum([Double(top1), Double(topK)])
+        let run = try ClassifierValidationRun(network: network, paths: paths, names: names)
+        let collective = try Distributed.collective()
+        // Under mpirun each rank classifies its share of the list; the counts are summed.
+        let scores = try run.evaluate(k: min(names.count, top), collective: collective) { done, of in
+            if collective.isLeader { printProgress("\(done)/\(of) images", final: done == of) }
+        }
         guard collective.isLeader else { return }
         endProgress()
-        let n = Double(max(1, paths.count))
-        print(String(format: "%d images: top 1: %f, top %d: %f", paths.count, counts[0] / n, k, counts[1] / n))
+        print(String(format: "%d images: top 1: %f, top %d: %f", scores.images, scores.top1, scores.k, scores.topK))
     }
 }
 

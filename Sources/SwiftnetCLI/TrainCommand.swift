@@ -90,7 +90,12 @@ struct Train: ParsableCommand {
             if syncBn && !collective.isDistributed {
                 printError("note: --sync-bn has no effect in one process (start several with mpirun -np N)")
             }
-            let trainer = try Trainer(options: options) { print($0); fflush(stdout) }
+            let trainer = try Trainer(options: options, events: { event in
+                // The console shows darknet-like lines; silent events (the periodic _last saves) print nothing.
+                guard let line = event.message else { return }
+                print(line)
+                fflush(stdout)
+            })
             let leader = collective.isLeader
             if leader {
                 for line in trainer.describeStart() { print(line) }

@@ -142,3 +142,48 @@ public struct ValidationRun {
         return "[\n" + all.joined(separator: ",\n") + "\n]\n"
     }
 }
+
+/// Runs a classification network over a labelled image list the way `darknet classifier valid` does (shorter side
+/// resized, centre crop, the label taken from each path): top-1, top-k and the mean cross-entropy. Used by
+/// `swiftnet valid` for classifiers and by training's evaluations.
+public struct ClassifierValidationRun {
+    public let classifier: ClassificationPipeline
+    /// Image paths with their labels (indices into the names).
+    public let samples: [(path: String, label: Int)]
+
+    /// What a run scored: accuracies over every image of the list and the mean of −log p(label).
+    public struct Scores: Sendable, Equatable {
+        public var images: Int
+        public var top1: Double
+        public var topK: Double
+        public var k: Int
+        public var meanLoss: Double
+    }
+
+    /// Labels come from the paths (`ClassifierAugment.label(forPath:names:)`); an unlabelled path is an error naming it.
+    public init(network: Network, paths: [String], names: [String]) throws {
+        guard network.outputLayer.outputShape.count == names.count else {
+            throw SwiftnetError.invalid("\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
+        }
+        classifier = ClassificationPipeline(network: network)
+        samples = try paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: names)) }
+    }
+
+    /// Scores of the whole list, split across the ranks of `collective` (each classifies its consecutive share; the
+    /// counts are summed, so every rank gets the same scores as one process). `progress` gets this rank's images done.
+    public func evaluate(k: Int, collective: Collective = SingleProcess(), progress: ((_ done: Int, _ of: Int) -> Void)? = nil) throws -> Scores {
+        let share = collective.share(of: samples.count)
+        var top1 = 0, topK = 0, loss = 0.0
+        for (i, (path, label)) in samples[share].enumerated() {
+            let probabilities = classifier.predict(try ImageIO.load(path))
+            let best = ClassificationPipeline.topK(probabilities, k: k)
+            if best.first == label { top1 += 1 }
+            if best.contains(label) { topK += 1 }
+            loss -= Foundation.log(max(Double(probabilities[label]), 1e-12))
+            progress?(i + 1, share.count)
+        }
+        let totals = try collective.allreduceSum([Double(top1), Double(topK), loss])
+        let n = Double(max(1, samples.count))
+        return Scores(images: samples.count, top1: totals[0] / n, topK: totals[1] / n, k: k, meanLoss: totals[2] / n)
+    }
+}

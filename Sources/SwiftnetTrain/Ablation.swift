@@ -173,7 +173,11 @@ public final class Ablation {
         } else if FileManager.default.fileExists(atPath: last) {
             options.weightsPath = last
         }
-        let trainer = try Trainer(options: options) { logFile.write($0) }
+        var onIteration: ((TrainingEvent.IterationReport) -> Void)?
+        let trainer = try Trainer(options: options) { event in
+            if let line = event.message { logFile.write(line) }
+            if case .iteration(let report) = event { onIteration?(report) }
+        }
         var losses = (try? LossLog.read(directory + "/loss.csv")) ?? []
         var seconds = (try? String(contentsOfFile: directory + "/seconds.txt", encoding: .utf8)).flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
         if !finalExists {
@@ -182,7 +186,8 @@ public final class Ablation {
             for line in trainer.describeStart() { logFile.write(line) }
             var lastReport = Date.distantPast
             let runStart = Date()
-            trainer.iterationObserver = { [self] iteration, loss, average in
+            onIteration = { [self] report in
+                let iteration = report.iteration, loss = report.loss, average = report.averageLoss
                 losses.append(LossLog.Row(iteration: iteration, loss: Double(loss), averageLoss: Double(average)))
                 // Every iteration, so that the rows always cover the newest checkpoint (rows past it are dropped on resume).
                 try? LossLog.write(losses, to: directory + "/loss.csv")

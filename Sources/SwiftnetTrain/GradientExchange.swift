@@ -3,8 +3,8 @@ import SwiftnetCore
 import SwiftnetLayers
 
 /// The one place where ranks meet during training: the gradient sums (in buckets started while backward still runs
-/// on earlier layers), the rolling batch-norm statistics, and a checksum proving that every rank holds the same
-/// weights. With one process every call returns at once.
+/// on earlier layers), the batch-norm statistics (`--sync-bn` in every pass; the rolling ones before saves), and a
+/// checksum proving that every rank holds the same weights. With one process every call returns at once.
 final class GradientExchange {
     private let collective: Collective
     private let network: Network
@@ -40,6 +40,27 @@ final class GradientExchange {
         }
         if !current.isEmpty { close(&current, at: first) }
         started = [Bool](repeating: false, count: buckets.count)
+    }
+
+    /// The first failure of an exchange made from inside a kernel (`--sync-bn`), where it cannot be thrown.
+    private let statisticsFailure = FailureBox()
+
+    /// `--sync-bn`: every batch-norm of the network normalises with the statistics summed over the ranks.
+    func synchronizeBatchNorm() {
+        guard collective.isDistributed else { return }
+        let collective = self.collective, failure = statisticsFailure
+        network.synchronizeBatchNorm(StatisticsSync(ranks: collective.size) { values, count in
+            guard failure.error == nil else { return }
+            do {
+                let summed = try collective.allreduceSum(Array(UnsafeBufferPointer(start: values, count: count)))
+                for k in 0..<count { values[k] = summed[k] }
+            } catch { failure.error = error }
+        })
+    }
+
+    /// Throws the failure of a statistics exchange made during the last pass, if any.
+    func checkStatistics() throws {
+        if let error = statisticsFailure.error { throw error }
     }
 
     private func close(_ trainables: inout [Trainable], at layer: Int) {
@@ -144,4 +165,9 @@ final class GradientExchange {
                 "the ranks' weights differ at iteration %d (checksums from %.9g to %.9g): every rank must start from the same --weights and cfg", iteration, low, high))
         }
     }
+}
+
+/// An error recorded where it cannot be thrown (inside a kernel's callback), thrown by the caller afterwards.
+final class FailureBox: @unchecked Sendable {
+    var error: Error?
 }

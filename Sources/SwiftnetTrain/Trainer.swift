@@ -70,89 +70,55 @@ public final class Trainer {
     public let dataset: TrainingDataset
     public let name: String
     public let backup: String
-    public private(set) var iteration = 0
+    public internal(set) var iteration = 0
     public let maxBatches: Int
     /// Images of one iteration over all ranks (the cfg's batch, with darknet's integer division by subdivisions).
     public let imagesPerIteration: Int
     /// The ranks training together; rank 0 logs and writes.
     public let collective: Collective
-    /// The first failed batch-norm statistics exchange (`--sync-bn`), thrown after the pass it happened in.
-    private let statisticsFailure = FailureBox()
     /// Images of one forward/backward pass on this rank, and passes per iteration: the cfg's mini-batch and
     /// subdivisions for one process; with N ranks each trains batch/N images in passes of the cfg's mini-batch
     /// (or the largest that divides batch/N).
     public let passImages: Int, passes: Int
-    private let exchange: GradientExchange
+    let exchange: GradientExchange
     /// Held while the weights change (the update step) and while a checkpoint is written, so that a signal handler
     /// can save a consistent `_last` at any moment.
-    private let stateLock = NSLock()
-    private let log: (String) -> Void
+    let stateLock = NSLock()
+    /// Where the run's events go (rank 0 only; the other ranks' are dropped).
+    let emit: (TrainingEvent) -> Void
+    /// Detector or classifier: the data check, the loader, the loss and the metric.
+    public let task: TrainingTask
     /// The last `[yolo]` (detectors); nil for classifiers.
-    private let lastYolo: YoloConfig?
-    private var schedule: LearningRateSchedule
-    private let loader: BatchLoader
-    private var chart: TrainingChart
-    private var rng: SeededRandom
-    private var ema: ParameterEMA?
-    private var validation: GroundTruth?
+    var lastYolo: YoloConfig? { task.lastYolo }
+    var schedule: LearningRateSchedule
+    let loader: BatchLoader
+    var chart: TrainingChart
+    var rng: SeededRandom
+    var ema: ParameterEMA?
     /// `seen` of the weights a run resumed from.
-    private var resumedSeen = 0
-    private var classValidation: [(path: String, label: Int)]?
-    private var evaluationNetwork: Network?
-    /// Called after every iteration with its number, loss and darknet's running average loss.
-    public var iterationObserver: ((_ iteration: Int, _ loss: Float, _ averageLoss: Float) -> Void)?
-
+    var resumedSeen = 0
+    var evaluationNetwork: Network?
     /// Whether this run trains a classifier (a `[softmax]` output instead of `[yolo]` heads).
-    public var isClassifier: Bool { lastYolo == nil }
+    public var isClassifier: Bool { task.isClassifier }
+
+    /// ``init(options:events:)`` with each event's console line (``TrainingEvent/message``) passed to `log`.
+    public convenience init(options: TrainOptions, log: @escaping (String) -> Void) throws {
+        try self.init(options: options, events: { event in if let line = event.message { log(line) } })
+    }
 
     /// Parses the cfg and `.data`, checks that they agree, builds the network and loads weights — everything that can
-    /// fail on bad input happens here, before any training compute.
-    public init(options: TrainOptions, log: @escaping (String) -> Void) throws {
+    /// fail on bad input happens here, before any training compute. `events` receives the run's reports (on rank 0).
+    public init(options: TrainOptions, events: @escaping (TrainingEvent) -> Void) throws {
         self.options = options
         collective = options.collective
-        self.log = options.collective.isLeader ? log : { _ in }
+        let emitter: (TrainingEvent) -> Void = options.collective.isLeader ? events : { _ in }
+        emit = emitter
+        let log = { (text: String) in emitter(.note(text)) }
         config = try NetworkConfig(contentsOf: options.cfgPath, overrides: options.overrides)
-        let yolo = config.layers.reversed().compactMap({ spec -> YoloConfig? in
-            if case .yolo(let y) = spec.config { return y }
-            return nil
-        }).first
-        lastYolo = yolo
-        for spec in config.layers {
-            if case .yolo(let y) = spec.config, let yolo, y.classes != yolo.classes {
-                throw SwiftnetError.cfg(path: options.cfgPath, line: spec.line, message: "[yolo] has classes=\(y.classes) but the last [yolo] has classes=\(yolo.classes)")
-            }
-        }
-        let classes: Int
-        if let yolo {
-            classes = yolo.classes
-        } else {
-            let shapeOnly = try Network(config: config, batch: 1, width: options.width, height: options.height, allocate: false)
-            guard shapeOnly.outputLayer is SoftmaxLayer else {
-                throw SwiftnetError.invalid("\(options.cfgPath): swiftnet trains detectors ([yolo] heads) and classifiers ([softmax] output); this network has neither")
-            }
-            classes = shapeOnly.outputLayer.outputShape.count
-        }
-        var dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: classes, cfgPath: options.cfgPath,
-                                          classifier: yolo == nil)
-        let check = yolo == nil ? DataCheck.checkClassification(lists: [dataset.trainList], names: dataset.names)
-                                : DataCheck.check(lists: [dataset.trainList], classes: dataset.classes)
-        if !check.errors.isEmpty {
-            let listed = check.errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
-            let more = check.errors.count > 20 ? "\n  … and \(check.errors.count - 20) more (swiftnet check-data --data \(options.dataPath))" : ""
-            guard options.skipBad else {
-                throw SwiftnetError.data(path: options.dataPath, line: nil, message:
-                    "the training data has \(check.errors.count) errors in \(check.badImages.count) images; fix them or pass --skip-bad:\n\(listed)\(more)")
-            }
-            let bad = check.badImages
-            dataset.trainPaths.removeAll { bad.contains($0) }
-            log("skipping \(bad.count) images with errors (--skip-bad):\n\(listed)\(more)")
-            guard !dataset.trainPaths.isEmpty else {
-                throw SwiftnetError.data(path: options.dataPath, line: nil, message: "no training image is left after skipping the bad ones")
-            }
-        }
-        if check.backgroundImages > 0 {
-            log("\(check.backgroundImages) training images have no objects (missing or empty label files): used as background")
-        }
+        let (task, classes) = try Self.makeTask(for: config, options: options)
+        self.task = task
+        let yolo = task.lastYolo
+        let dataset = try Self.checkedDataset(task: task, classes: classes, options: options, log: log)
         self.dataset = dataset
         guard config.net.channels == 3 else {
             throw SwiftnetError.cfg(path: options.cfgPath, line: config.net.line, message: "training needs channels=3 (colour images)")
@@ -172,24 +138,11 @@ public final class Trainer {
         }
         let net = config.net
         if net.batch % net.subdivisions != 0 {
-            log("warning: batch=\(net.batch) is not a multiple of subdivisions=\(net.subdivisions): each iteration trains \(net.subdivisions) × \(net.miniBatch) = \(net.subdivisions * net.miniBatch) images (darknet's integer division)")
+            emit(.warning("batch=\(net.batch) is not a multiple of subdivisions=\(net.subdivisions): each iteration trains \(net.subdivisions) × \(net.miniBatch) = \(net.subdivisions * net.miniBatch) images (darknet's integer division)"))
         }
         imagesPerIteration = net.miniBatch * net.subdivisions
-        let ranks = options.collective.size
-        if ranks > 1 {
-            guard imagesPerIteration % ranks == 0 else {
-                throw SwiftnetError.cfg(path: options.cfgPath, line: net.line, message:
-                    "batch=\(net.batch) (\(imagesPerIteration) images per iteration) cannot be shared equally by \(ranks) ranks: use a batch that \(ranks) divides (--set net.batch=N) or another number of ranks")
-            }
-            let share = imagesPerIteration / ranks
-            var mini = min(net.miniBatch, share)
-            while share % mini != 0 { mini -= 1 }
-            passImages = mini
-            passes = share / mini
-        } else {
-            passImages = net.miniBatch
-            passes = net.subdivisions
-        }
+        (passImages, passes) = try Self.passLayout(net: net, imagesPerIteration: imagesPerIteration, ranks: options.collective.size,
+                                               cfgPath: options.cfgPath)
         maxBatches = options.maxBatches ?? net.maxBatches
         guard maxBatches > 0 else {
             throw SwiftnetError.cfg(path: options.cfgPath, line: net.line, message: "max_batches must be positive (or pass --max-batches)")
@@ -219,60 +172,32 @@ public final class Trainer {
         }
         schedule = LearningRateSchedule(net: net, maxBatches: maxBatches, seed: options.seed)
         rng = SeededRandom(seed: options.seed &+ 0x7A1)
-        if let yolo {
-            var params = AugmentParameters(net: net, lastYolo: yolo)
-            params.width = network.width
-            params.height = network.height
-            try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) { try params.validate() }
-            loader = DetectionLoader(dataset: dataset, params: params, imagesPerBatch: imagesPerIteration,
-                                     share: options.collective.share(of: imagesPerIteration), seed: options.seed &+ UInt64(iteration))
-        } else {
-            try SwiftnetError.attributing(toCfg: options.cfgPath, line: net.line) {
-                try ClassifierAugmentParameters(net: net, classes: dataset.classes).validate()
-            }
-            loader = ClassificationLoader(dataset: dataset, net: net, width: network.width, height: network.height,
-                                          imagesPerBatch: imagesPerIteration, share: options.collective.share(of: imagesPerIteration),
-                                          seed: options.seed &+ UInt64(iteration))
-        }
+        loader = try task.makeLoader(dataset: dataset, net: net, network: network, cfgPath: options.cfgPath,
+                                     imagesPerIteration: imagesPerIteration, share: options.collective.share(of: imagesPerIteration),
+                                     seed: options.seed &+ UInt64(iteration))
         chart = TrainingChart(maxIterations: maxBatches, maxLoss: net.maxChartLoss)
         if net.emaAlpha > 0 { ema = ParameterEMA(alpha: net.emaAlpha) }
         exchange = GradientExchange(network: network, collective: options.collective)
-        if options.syncBatchNorm && options.collective.isDistributed {
-            let collective = options.collective, failure = statisticsFailure
-            network.synchronizeBatchNorm(StatisticsSync(ranks: collective.size) { values, count in
-                guard failure.error == nil else { return }
-                do {
-                    let summed = try collective.allreduceSum(Array(UnsafeBufferPointer(start: values, count: count)))
-                    for k in 0..<count { values[k] = summed[k] }
-                } catch { failure.error = error }
-            })
-        }
+        if options.syncBatchNorm { exchange.synchronizeBatchNorm() }
         if options.map { try loadValidation() }
         if options.collective.isLeader { try ensureDirectory(backup) }
     }
 
     /// Reads the valid= list (the training list when there is none) for evaluation, checking every image first.
     private func loadValidation() throws {
-        let yolo = lastYolo
         // As in darknet, the training list stands in when the .data file names no valid= list.
         let validList = try dataset.validList.map { try ImageList(contentsOf: $0) } ?? dataset.trainList
         let valid = validList.path
-        if dataset.validList == nil { log("\(options.dataPath): no valid= list; --map evaluates on the training list \(valid)") }
+        if dataset.validList == nil { emit(.note("\(options.dataPath): no valid= list; --map evaluates on the training list \(valid)")) }
         // A missing or unreadable validation image would otherwise stop training at the first evaluation.
         guard !validList.entries.isEmpty else { throw SwiftnetError.data(path: valid, line: nil, message: "the validation list is empty: --map has nothing to evaluate") }
         if let missing = validList.missingImage() { throw missing }
-        if yolo == nil {
-            classValidation = try validList.paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: dataset.names)) }
-        } else {
-            // Image sizes (from the headers) give the pixel boxes that COCO AP needs.
-            validation = try GroundTruth.loadDarknetImages(validList.paths, names: dataset.names, options: DarknetListOptions(readImageHeaders: true))
-        }
-        let validCheck = yolo == nil ? DataCheck.checkClassification(images: validList.paths, names: dataset.names)
-                                     : DataCheck.check(images: validList.paths, classes: dataset.classes)
+        let validCheck = task.check(images: validList.paths, dataset: dataset)
         if let first = validCheck.errors.first {
             throw SwiftnetError.data(path: valid, line: nil, message:
                 "the validation images have \(validCheck.errors.count) errors (--map evaluates them; --skip-bad applies to training images only), e.g. \(first)")
         }
+        try task.loadValidation(paths: validList.paths, dataset: dataset)
     }
 
     /// What a finished run scores on the valid list (``evaluate()``).
@@ -286,28 +211,8 @@ public final class Trainer {
     /// Evaluates the current weights on the valid list (loading it on first use): top-1, top-5 and mean loss for a
     /// classifier; mAP@0.5 and COCO AP for a detector.
     public func evaluate() throws -> Evaluation {
-        if validation == nil && classValidation == nil { try loadValidation() }
-        if isClassifier {
-            guard let samples = classValidation, !samples.isEmpty else { return Evaluation() }
-            let classifier = ClassificationPipeline(network: try inferenceCopy())
-            var top1 = 0, top5 = 0, loss = 0.0
-            for (path, label) in samples[collective.share(of: samples.count)] {
-                let probabilities = classifier.predict(try ImageIO.load(path))
-                let ranked = ClassificationPipeline.topK(probabilities, k: 5)
-                if ranked.first == label { top1 += 1 }
-                if ranked.contains(label) { top5 += 1 }
-                loss -= Foundation.log(max(Double(probabilities[label]), 1e-12))
-            }
-            let totals = try collective.allreduceSum([Double(top1), Double(top5), loss])
-            let n = Double(samples.count)
-            return Evaluation(top1: totals[0] / n, top5: totals[1] / n, loss: totals[2] / n)
-        }
-        guard let gt = validation else { return Evaluation() }
-        let run = try ValidationRun(network: try inferenceCopy(), groundTruth: gt)
-        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: true), collective: collective)
-        // Rank 0 evaluated; the others learn its numbers (NaN: not computed).
-        let values = try collective.allreduceSum(collective.isLeader ? [report?.darknet?.meanAveragePrecision ?? .nan, report?.coco?.stats.ap ?? .nan] : [0, 0])
-        return Evaluation(map50: values[0].isNaN ? nil : values[0], cocoAP: values[1].isNaN ? nil : values[1])
+        if !task.hasValidation { try loadValidation() }
+        return try task.evaluate(network: try inferenceCopy(), collective: collective)
     }
 
     /// Saves `<base>_ema.weights`: the averaged parameters with the current rolling statistics (spec §5.8).
@@ -339,7 +244,7 @@ public final class Trainer {
         return try write(suffix)
     }
 
-    private func write(_ suffix: String) throws -> String {
+    func write(_ suffix: String) throws -> String {
         let path = weightsPath(suffix)
         guard collective.isLeader else { return path }
         try network.saveWeights(path: path, header: WeightsHeader(seen: UInt64(iteration * imagesPerIteration)))
@@ -375,246 +280,8 @@ public final class Trainer {
         return lines
     }
 
-    /// Runs until `max_batches` (or until `stop()` returns true, checked between iterations).
-    public func run(stop: () -> Bool = { false }) throws -> TrainSummary {
-        let start = Date()
-        let startIteration = iteration
-        let net = config.net
-        let saveEvery = dataset.saveWeightsEvery ?? (maxBatches < 10000 ? 1000 : 10000)
-        let lastEvery = dataset.saveLastEvery ?? 100
-        var lastSave = iteration, lastLast = iteration
-        var averageLoss: Float = -1
-        var lastLoss: Float = 0
-        var bestMAP: Float?
-        var lastMAP: Float?
-        var nextMap = nextEvaluation(after: iteration)
-        var loops = 0
-        var interrupted = false
-        var lastChart = Date.distantPast
-        var lastPartial = Date.distantPast
-        let sgd = Optimizer(net: net)
-        // The first multi-scale size (the largest) applies from the very first batch, as in darknet.
-        if let random = lastYolo?.random, random != 0 { try chooseScale(first: true) }
-        loader.prefetch()
-        let exchangeSecondsAtStart = exchange.seconds
-        do {
-            try exchange.verifyIdentical(iteration: iteration)
-            while iteration < maxBatches {
-                // Ranks agree on stopping through the iteration's sums (below); one process checks here.
-                if !collective.isDistributed && stop() { interrupted = true; break }
-                let iterationStart = Date()
-                if let random = lastYolo?.random, random != 0, loops % 10 == 0, loops > 0 { try chooseScale(first: false) }
-                loops += 1
-                let batch = try loader.next()
-                if batch.width != network.width || batch.height != network.height {
-                    try network.resize(width: batch.width, height: batch.height)
-                }
-                var loss: Float = 0
-                let mb = passImages
-                let size = 3 * batch.width * batch.height
-                exchange.beginIteration()
-                for s in 0..<passes {
-                    batch.input.withUnsafeBufferPointer { src in
-                        network.input.pointer.update(from: src.baseAddress! + s * mb * size, count: mb * size)
-                    }
-                    network.forwardTraining(truth: batch.truth(images: (s * mb)..<((s + 1) * mb), classes: dataset.classes),
-                                            progress: TrainingProgress(iteration: iteration, maxBatches: maxBatches))
-                    let reported = isClassifier ? (network.outputLayer as? SoftmaxLayer)?.crossEntropy : network.cost
-                    guard let cost = reported else {
-                        throw SwiftnetError.cfg(path: options.cfgPath, line: network.outputLayer.spec.line,
-                                                message: "the output layer computes no loss (noloss=1?), so there is nothing to train")
-                    }
-                    guard cost.isFinite else {
-                        throw nanError("the loss", paths: Array(batch.paths[(s * mb)..<((s + 1) * mb)]))
-                    }
-                    if let error = statisticsFailure.error { throw error }
-                    loss += cost
-                    if s + 1 < passes {
-                        network.backward()
-                    } else {
-                        // The last pass completes each layer's updates: its gradient buckets go out as backward proceeds.
-                        var exchangeError: Error?
-                        network.backward { [exchange] index in
-                            guard exchangeError == nil else { return }
-                            do { try exchange.layerFinished(index) } catch { exchangeError = error }
-                        }
-                        if let exchangeError { throw exchangeError }
-                        if let error = statisticsFailure.error { throw error }
-                    }
-                    // Large networks take minutes per iteration: say how it goes inside one, at most every 10 s.
-                    if s + 1 < passes, Date().timeIntervalSince(lastPartial) >= 10, Date().timeIntervalSince(iterationStart) >= 10 {
-                        lastPartial = Date()
-                        let images = (s + 1) * mb * collective.size
-                        let rate = Double(images + (iteration - startIteration) * imagesPerIteration) / max(Date().timeIntervalSince(start), 1e-9)
-                        let left = Double((maxBatches - iteration) * imagesPerIteration - images) / max(rate, 1e-9)
-                        log(String(format: "%6d/%d: %d of %d images, %.2f img/s, ETA %@", iteration + 1, maxBatches, images,
-                                   imagesPerIteration, rate, formatDuration(left)))
-                    }
-                }
-                try exchange.finishIteration()
-                let totals = try exchange.sum([Double(loss), collective.isDistributed && stop() ? 1 : 0])
-                loss = Float(totals[0]) / Float(imagesPerIteration)
-                let stopAfterThis = totals[1] > 0
-                if !updatesAreFinite() { throw nanError("the gradients", paths: batch.paths) }
-                let rate = schedule.rate(at: iteration + 1)
-                guard rate.isFinite else {
-                    throw SwiftnetError.cfg(path: options.cfgPath, line: net.line,
-                                            message: "the learning rate at iteration \(iteration + 1) is \(rate) (policy \(net.policy.rawValue)); check the schedule's keys")
-                }
-                stateLock.lock()
-                iteration += 1
-                sgd.step(network: network, rate: rate, imagesPerIteration: imagesPerIteration, iteration: iteration,
-                         firstLayer: network.firstTrainedLayer)
-                stepEMA()
-                stateLock.unlock()
-                if collective.isDistributed && iteration % 10 == 0 { try exchange.verifyIdentical(iteration: iteration) }
-                lastLoss = loss
-                averageLoss = averageLoss < 0 || averageLoss.isNaN ? loss : 0.9 * averageLoss + 0.1 * loss
-                chart.add(iteration: iteration, averageLoss: averageLoss)
-                if collective.isLeader { iterationObserver?(iteration, loss, averageLoss) }
-                let seconds = Date().timeIntervalSince(iterationStart)
-                let elapsed = Date().timeIntervalSince(start)
-                let done = iteration - startIteration
-                let eta = elapsed / Double(max(1, done)) * Double(maxBatches - iteration)
-                log(String(format: "%6d/%d: loss %.4f, avg %.4f, rate %.6f, %.2f s, %.1f img/s, ETA %@%@", iteration, maxBatches,
-                           Double(loss), Double(averageLoss), Double(rate), seconds, Double(imagesPerIteration) / max(seconds, 1e-9),
-                           formatDuration(eta), network.width != config.net.width ? " (\(network.width)×\(network.height))" : ""))
-                if iteration >= lastSave + saveEvery || iteration % saveEvery == 0 {
-                    lastSave = iteration
-                    try exchange.averageStatistics()
-                    log("saved \(try save("\(iteration)"))")
-                }
-                if saveEvery > lastEvery && (iteration >= lastLast + lastEvery || (iteration % lastEvery == 0 && iteration > 1)) {
-                    lastLast = iteration
-                    try exchange.averageStatistics()
-                    _ = try save("last")
-                    if let ema, ema.isInitialized { _ = try saveEMA() }
-                }
-                if (validation != nil || classValidation != nil) && (iteration >= nextMap || iteration == maxBatches) {
-                    nextMap = nextEvaluation(after: iteration)
-                    try exchange.averageStatistics()
-                    let map = isClassifier ? try evaluateTop1() : try evaluateMAP()
-                    let metric = isClassifier ? "top-1 accuracy" : "mean average precision (mAP@0.50)"
-                    lastMAP = map
-                    chart.add(iteration: iteration, map: map)
-                    if map >= (bestMAP ?? -1) {
-                        bestMAP = map
-                        log(String(format: "%@ = %.6f — new best, saved %@", metric, Double(map), try save("best")))
-                    } else {
-                        log(String(format: "%@ = %.6f (best %.6f)", metric, Double(map), Double(bestMAP ?? 0)))
-                    }
-                }
-                if Date().timeIntervalSince(lastChart) > 10 || iteration == maxBatches {
-                    lastChart = Date()
-                    try writeChart(averageLoss: averageLoss, eta: eta)
-                }
-                if stopAfterThis { interrupted = true; break }
-            }
-        } catch let error as TrainingError {
-            throw error
-        } catch {
-            // A data, evaluation or disk error: keep what was trained (the weights are finite, checked every update).
-            if iteration > startIteration, let path = try? save("last") {
-                log("stopped by an error at iteration \(iteration); saved \(path) (resume from it after fixing the problem)")
-            }
-            throw error
-        }
-        try exchange.averageStatistics()
-        let finalPath = interrupted ? try save("last") : try save("final")
-        try writeChart(averageLoss: averageLoss, eta: 0)
-        let seconds = Date().timeIntervalSince(start)
-        return TrainSummary(startIteration: startIteration, iterations: iteration, lastLoss: lastLoss, averageLoss: averageLoss,
-                            bestMAP: bestMAP, lastMAP: lastMAP, seconds: seconds,
-                            imagesPerSecond: Double((iteration - startIteration) * imagesPerIteration) / max(seconds, 1e-9),
-                            communicationSeconds: exchange.seconds - exchangeSecondsAtStart,
-                            interrupted: interrupted, weightsPath: finalPath)
-    }
-
-    /// darknet: `max(last + interval, burn_in)`; an explicit `--map-interval` is taken as given.
-    private func nextEvaluation(after last: Int) -> Int {
-        options.mapInterval != nil ? last + mapInterval : max(last + mapInterval, config.net.burnIn)
-    }
-
-    private var mapInterval: Int {
-        if let interval = options.mapInterval { return max(1, interval) }
-        let epochs4 = 4 * dataset.trainPaths.count / max(1, imagesPerIteration)
-        return max(100, epochs4)
-    }
-
-    /// The largest input a run trains at: the first multi-scale size when `random` is set, else the input size.
-    static func largestInput(config: NetworkConfig, lastYolo: YoloConfig?, width: Int?, height: Int?) -> (width: Int, height: Int) {
-        let net = config.net
-        let w0 = width ?? net.width, h0 = height ?? net.height
-        guard let random = lastYolo?.random, random != 0 else { return (w0, h0) }
-        let factor = random == 1 ? 1.4 : random
-        let step = max(1, net.resizeStep)
-        func dimension(_ base: Int) -> Int { max(step, Int((factor * Float(base) / Float(step) + 1).rounded()) * step) }
-        return (max(w0, dimension(w0)), max(h0, dimension(h0)))
-    }
-
-    /// Multi-scale training (spec §5.4): every 10 iterations a new size `round(v·W0/step + 1)·step`.
-    private func chooseScale(first: Bool) throws {
-        let net = config.net
-        let random = lastYolo?.random ?? 0
-        let factor = random == 1 ? 1.4 : random
-        let step = max(1, net.resizeStep)
-        let w0 = options.width ?? net.width, h0 = options.height ?? net.height
-        func dimension(_ base: Int, _ v: Float) -> Int { Int((v * Float(base) / Float(step) + 1).rounded()) * step }
-        var w: Int, h: Int
-        if first || iteration + 100 > maxBatches {
-            w = dimension(w0, factor)
-            h = dimension(h0, factor)
-        } else {
-            let v = randScale(factor)
-            w = dimension(w0, v)
-            h = dimension(h0, v)
-            if v < 1 && (w > w0 || h > h0) { w = w0; h = h0 }
-        }
-        w = max(step, w)
-        h = max(step, h)
-        if first {
-            log("multi-scale training (random=\(random)): every 10 iterations a size around \(w0)×\(h0) in steps of \(step); the first batches at the largest, \(w)×\(h)")
-        }
-        loader.setSize(width: w, height: h)
-    }
-
-    private func randScale(_ s: Float) -> Float {
-        let lo = min(1, s), hi = max(1, s)
-        let u = lo + (hi - lo) * rng.nextFloat()
-        return rng.next() & 1 == 0 ? u : 1 / u
-    }
-
-    private func stepEMA() {
-        guard let ema else { return }
-        if iteration >= maxBatches / 2 && iteration < maxBatches - 1000 {
-            if !ema.isInitialized { ema.initialize(from: network) } else { ema.update(from: network) }
-        } else if iteration == maxBatches - 1000 && ema.isInitialized {
-            ema.apply(to: network)
-            log("EMA weights applied at iteration \(iteration)")
-        }
-    }
-
-    private func updatesAreFinite() -> Bool {
-        for layer in network.layers {
-            for t in layer.trainables {
-                var sum: Float = 0
-                let p = t.update.pointer
-                // x·0 is NaN exactly when x is NaN or infinite, so one sum checks the whole array.
-                for i in 0..<t.update.count { sum += p[i] * 0 }
-                if !sum.isFinite { return false }
-            }
-        }
-        return true
-    }
-
-    private func nanError(_ what: String, paths: [[String]]) -> TrainingError {
-        TrainingError(description: "\(what) became NaN or infinite at iteration \(iteration + 1); training stopped, no weights were written for this iteration. Images of the batch:\n  "
-                      + paths.map { $0.joined(separator: " + ") }.joined(separator: "\n  ")
-                      + "\nCheck these images and labels, or lower learning_rate / raise burn_in in the cfg.")
-    }
-
     /// A batch-1 inference copy of the current weights (batch-norm folded from the rolling statistics).
-    private func inferenceCopy() throws -> Network {
+    func inferenceCopy() throws -> Network {
         let eval: Network
         if let existing = evaluationNetwork {
             eval = existing
@@ -630,32 +297,12 @@ public final class Trainer {
         return eval
     }
 
-    /// Top-1 accuracy on the valid list (darknet's classifier validation: shorter side resized, centre crop).
-    public func evaluateTop1() throws -> Float {
-        guard let samples = classValidation, !samples.isEmpty else { return 0 }
-        let classifier = ClassificationPipeline(network: try inferenceCopy())
-        var correct = 0
-        for (path, label) in samples[collective.share(of: samples.count)] {
-            let probabilities = classifier.predict(try ImageIO.load(path))
-            if ClassificationPipeline.topK(probabilities, k: 1).first == label { correct += 1 }
-        }
-        return Float(try collective.allreduceSum([Double(correct)])[0]) / Float(samples.count)
+    /// The `--map` metric of the current weights on the valid list: mAP@0.5 (darknet's protocol) or top-1.
+    public func evaluateMetric() throws -> Float {
+        if !task.hasValidation { try loadValidation() }
+        return try task.metric(network: try inferenceCopy(), collective: collective)
     }
 
-    /// mAP@0.5 (darknet protocol, all-point) on the valid list with a batch-1 copy of the current weights.
-    public func evaluateMAP() throws -> Float {
-        guard let gt = validation else { return 0 }
-        let eval = try inferenceCopy()
-        let run = try ValidationRun(network: eval, groundTruth: gt)
-        let report = try run.evaluate(options: EvaluationOptions(darknet: DarknetOptions(), runCOCO: false), collective: collective)
-        return Float(try collective.allreduceSum([report?.darknet?.meanAveragePrecision ?? 0])[0])
-    }
-
-    private func writeChart(averageLoss: Float, eta: Double) throws {
-        guard collective.isLeader else { return }
-        let footer = String(format: "avg loss %.3f  iteration %d/%d  time left %@", Double(max(0, averageLoss)), iteration, maxBatches, formatDuration(eta))
-        try ImageIO.write(chart.render(footer: footer), to: backup + "/chart.png")
-    }
 }
 
 func formatDuration(_ seconds: Double) -> String {
@@ -710,7 +357,65 @@ public enum TrainingMemory {
     }
 }
 
-/// An error recorded where it cannot be thrown (inside a kernel's callback), thrown by the caller afterwards.
-final class FailureBox: @unchecked Sendable {
-    var error: Error?
+extension Trainer {
+    /// Detector (the last `[yolo]`, every head with the same classes) or classifier (a `[softmax]` output), and the
+    /// number of classes the dataset must have.
+    static func makeTask(for config: NetworkConfig, options: TrainOptions) throws -> (TrainingTask, classes: Int) {
+        let heads = config.layers.compactMap { spec -> (YoloConfig, Int)? in
+            if case .yolo(let y) = spec.config { return (y, spec.line) }
+            return nil
+        }
+        if let (last, _) = heads.last {
+            if let (other, line) = heads.first(where: { $0.0.classes != last.classes }) {
+                throw SwiftnetError.cfg(path: options.cfgPath, line: line, message: "[yolo] has classes=\(other.classes) but the last [yolo] has classes=\(last.classes)")
+            }
+            return (DetectorTask(lastYolo: last), last.classes)
+        }
+        let shapeOnly = try Network(config: config, batch: 1, width: options.width, height: options.height, allocate: false)
+        guard shapeOnly.outputLayer is SoftmaxLayer else {
+            throw SwiftnetError.invalid("\(options.cfgPath): swiftnet trains detectors ([yolo] heads) and classifiers ([softmax] output); this network has neither")
+        }
+        return (ClassifierTask(), shapeOnly.outputLayer.outputShape.count)
+    }
+
+    /// The `.data` file's dataset after `check-data` of its training list: refused with the errors listed, or, with
+    /// `--skip-bad`, without the bad images.
+    static func checkedDataset(task: TrainingTask, classes: Int, options: TrainOptions, log: (String) -> Void) throws -> TrainingDataset {
+        var dataset = try TrainingDataset(dataPath: options.dataPath, networkClasses: classes, cfgPath: options.cfgPath,
+                                          classifier: task.isClassifier)
+        let check = task.check(lists: [dataset.trainList], dataset: dataset)
+        if !check.errors.isEmpty {
+            let listed = check.errors.prefix(20).map { "  \($0)" }.joined(separator: "\n")
+            let more = check.errors.count > 20 ? "\n  … and \(check.errors.count - 20) more (swiftnet check-data --data \(options.dataPath))" : ""
+            guard options.skipBad else {
+                throw SwiftnetError.data(path: options.dataPath, line: nil, message:
+                    "the training data has \(check.errors.count) errors in \(check.badImages.count) images; fix them or pass --skip-bad:\n\(listed)\(more)")
+            }
+            let bad = check.badImages
+            dataset.trainPaths.removeAll { bad.contains($0) }
+            log("skipping \(bad.count) images with errors (--skip-bad):\n\(listed)\(more)")
+            guard !dataset.trainPaths.isEmpty else {
+                throw SwiftnetError.data(path: options.dataPath, line: nil, message: "no training image is left after skipping the bad ones")
+            }
+        }
+        if check.backgroundImages > 0 {
+            log("\(check.backgroundImages) training images have no objects (missing or empty label files): used as background")
+        }
+        return dataset
+    }
+
+    /// Images per forward/backward pass and passes per iteration on each rank: the cfg's mini-batch and subdivisions
+    /// in one process; with N ranks each trains batch/N images in passes of the cfg's mini-batch (or the largest
+    /// that divides batch/N). A batch that N does not divide is refused.
+    static func passLayout(net: NetConfig, imagesPerIteration: Int, ranks: Int, cfgPath: String) throws -> (images: Int, passes: Int) {
+        guard ranks > 1 else { return (net.miniBatch, net.subdivisions) }
+        guard imagesPerIteration % ranks == 0 else {
+            throw SwiftnetError.cfg(path: cfgPath, line: net.line, message:
+                "batch=\(net.batch) (\(imagesPerIteration) images per iteration) cannot be shared equally by \(ranks) ranks: use a batch that \(ranks) divides (--set net.batch=N) or another number of ranks")
+        }
+        let share = imagesPerIteration / ranks
+        var mini = min(net.miniBatch, share)
+        while share % mini != 0 { mini -= 1 }
+        return (mini, share / mini)
+    }
 }
