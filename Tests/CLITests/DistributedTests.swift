@@ -11,24 +11,7 @@ final class DistributedTests: XCTestCase {
 
     /// Runs `swiftnet ARGUMENTS` on `ranks` ranks of this machine.
     func mpirun(_ ranks: Int, _ arguments: [String], directory: String? = nil) throws -> CLI.Result {
-        let launcher = Process()
-        launcher.executableURL = URL(fileURLWithPath: Self.mpirun)
-        launcher.arguments = Self.launcherArguments(ranks) + [CLI.executable.path] + arguments
-        if let directory { launcher.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
-        launcher.standardOutput = out
-        launcher.standardError = err
-        try launcher.run()
-        final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { outBox.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        launcher.waitUntilExit()
-        return CLI.Result(status: launcher.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
-                          stderr: String(decoding: errData, as: UTF8.self), crashed: launcher.terminationReason == .uncaughtSignal)
+        try CLI.launch(URL(fileURLWithPath: Self.mpirun), Self.launcherArguments(ranks) + [CLI.executable.path] + arguments, directory: directory)
     }
 
     static func launcherArguments(_ ranks: Int) -> [String] {

@@ -47,13 +47,6 @@ public enum CLI {
         public var stderr: String
         /// Terminated by a signal (crash or trap) rather than exiting.
         public var crashed: Bool
-
-        public init(status: Int32, stdout: String, stderr: String, crashed: Bool) {
-            self.status = status
-            self.stdout = stdout
-            self.stderr = stderr
-            self.crashed = crashed
-        }
     }
 
     /// The `swiftnet` binary next to the test bundle.
@@ -69,8 +62,13 @@ public enum CLI {
 
     @discardableResult
     public static func run(_ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        try launch(executable, arguments, directory: directory, environment: environment)
+    }
+
+    /// Runs any program (`swiftnet`, or a launcher such as `mpirun` in front of it) and collects its output.
+    public static func launch(_ program: URL, _ arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
