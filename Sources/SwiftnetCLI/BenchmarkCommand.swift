@@ -121,7 +121,7 @@ struct Benchmark: ParsableCommand {
             let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
             let gflops = Double(images) * network.totalBFLOPs / (median / 1000)
             var lines = [String(format: "%@ %dx%d, %d threads%@: median %.1f ms, min %.1f ms, max %.1f ms, %.1f GFLOP/s (%.3f BFLOPs), %.1f images/s",
-                                cfg, network.width, network.height, Parallel.threads, images > 1 ? ", batch \(images)" : "", median,
+                                cfg, network.width, network.height, network.threads, images > 1 ? ", batch \(images)" : "", median,
                                 times.first!, times.last!, gflops, network.totalBFLOPs, Double(images) * 1000 / median)]
             var perLayerMs: [Double] = []
             if perLayer {
@@ -206,7 +206,7 @@ struct Benchmark: ParsableCommand {
         times.sort()
         let median = times[times.count / 2]
         emit(String(format: "%@ %dx%d, batch %d, %d threads: %.3f s per iteration (median of %d), %.2f images/s",
-                    cfg, network.width, network.height, images, Parallel.threads, median, runs, Double(images) / median),
+                    cfg, network.width, network.height, images, network.threads, median, runs, Double(images) / median),
              ["median_s": median, "images_per_s": Double(images) / median, "batch": images])
     }
 }

@@ -37,8 +37,8 @@ public struct ConvGeometry: Equatable, Sendable {
 public extension Kernels {
     /// Unfolds `input` (`channels × height × width`) into `columns` (`channels·k·k × outHeight·outWidth`), row order
     /// channel, kernel row, kernel column — the layout darknet's weights are stored in.
-    static func im2col(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>) {
-        Parallel.chunks(g.columnRows, grain: max(1, 4096 / max(1, g.outSpatial))) { range in
+    static func im2col(_ g: ConvGeometry, input: UnsafePointer<Float>, columns: UnsafeMutablePointer<Float>, threads: Int = Parallel.threads) {
+        Parallel.chunks(g.columnRows, grain: max(1, 4096 / max(1, g.outSpatial)), threads: threads) { range in
             im2colRows(g, input: input, columns: columns, rows: range)
         }
     }
@@ -137,34 +137,35 @@ public extension Kernels {
     static let convolutionTile = 2048
 
     /// Scratch floats `convolution` needs for a geometry.
-    static func convolutionWorkspaceCount(_ g: ConvGeometry) -> Int {
-        g.isPointwise ? 0 : Parallel.threads * g.columnRows * min(convolutionTile, g.outSpatial)
+    static func convolutionWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
+        g.isPointwise ? 0 : max(1, threads) * g.columnRows * min(convolutionTile, g.outSpatial)
     }
 
     /// The column matrix of one group of one image: the input itself for pointwise convolutions, else `im2col` into
     /// `scratch` (on all threads, or on the calling thread when `serial`).
     @inline(__always)
     static func columns(_ g: ConvGeometry, input: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                        serial: Bool) -> UnsafePointer<Float> {
+                        serial: Bool, threads: Int = Parallel.threads) -> UnsafePointer<Float> {
         if g.isPointwise { return input }
-        if serial { im2colSerial(g, input: input, columns: scratch) } else { im2col(g, input: input, columns: scratch) }
+        if serial { im2colSerial(g, input: input, columns: scratch) } else { im2col(g, input: input, columns: scratch, threads: threads) }
         return UnsafePointer(scratch)
     }
 
     /// Scratch floats `convolutionBatch` needs.
-    static func convolutionBatchWorkspaceCount(_ g: ConvGeometry) -> Int {
-        max(convolutionWorkspaceCount(g), g.isPointwise ? 0 : Parallel.threads * g.columnRows * g.outSpatial)
+    static func convolutionBatchWorkspaceCount(_ g: ConvGeometry, threads: Int) -> Int {
+        max(convolutionWorkspaceCount(g, threads: threads), g.isPointwise ? 0 : max(1, threads) * g.columnRows * g.outSpatial)
     }
 
     /// A grouped convolution over a batch without bias or activation (training normalises the raw output first):
     /// workers take whole images when the batch covers the threads, else each image runs the tiled path.
     static func convolutionBatch(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int, weights: UnsafePointer<Float>,
-                                 input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>) {
+                                 input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>,
+                                 threads: Int) {
         let k = g.columnRows
         let spatial = g.outSpatial
         let groupInput = g.channels * g.height * g.width
-        if batch >= Parallel.threads {
-            Parallel.tasks(batch) { b, worker in
+        if batch >= threads {
+            Parallel.tasks(batch, threads: threads) { b, worker in
                 for group in 0..<groups {
                     let cols = columns(g, input: input + (b * groups + group) * groupInput, scratch: workspace + worker * k * spatial, serial: true)
                     Gemm.sgemm(transA: false, transB: false, m: m, n: spatial, k: k, alpha: 1, a: weights + group * m * k, lda: k,
@@ -176,7 +177,7 @@ public extension Kernels {
                 for group in 0..<groups {
                     convolution(g, filters: m, weights: weights + group * m * k, bias: nil, activation: .linear,
                                 input: input + (b * groups + group) * groupInput, output: output + (b * groups + group) * m * spatial,
-                                workspace: workspace)
+                                workspace: workspace, threads: threads)
                 }
             }
         }
@@ -188,7 +189,7 @@ public extension Kernels {
     /// ``convolution(_:filters:weights:bias:activation:input:output:workspace:)`` instead.
     static func convolutionInference(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int, weights: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>, activation: Activation, input: UnsafePointer<Float>,
-                                     output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>) {
+                                     output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>, threads: Int) {
         let k = g.columnRows, n = g.outSpatial
         let groupInput = g.channels * g.height * g.width
         let elementwise: Activation = activation.isChannelwise ? .linear : activation
@@ -196,8 +197,8 @@ public extension Kernels {
         let tile = min(n, (ceilDiv(n, tilesPerImage) + 15) / 16 * 16)
         let perImage = (n + tile - 1) / tile
         let tasks = batch * groups * perImage
-        if batch > 1 && tasks >= Parallel.threads {
-            Parallel.tasks(tasks) { task, worker in
+        if batch > 1 && tasks >= threads {
+            Parallel.tasks(tasks, threads: threads) { task, worker in
                 let t = task % perImage, bg = task / perImage
                 let group = bg % groups
                 let n0 = t * tile, width = min(tile, n - n0)
@@ -228,7 +229,7 @@ public extension Kernels {
                 for group in 0..<groups {
                     convolution(g, filters: m, weights: weights + group * m * k, bias: bias + group * m, activation: elementwise,
                                 input: input + (b * groups + group) * groupInput, output: output + (b * groups + group) * m * n,
-                                workspace: workspace)
+                                workspace: workspace, threads: threads)
                 }
             }
         }
@@ -236,8 +237,8 @@ public extension Kernels {
     }
 
     /// Scratch floats ``convolutionInference(_:groups:filters:batch:weights:bias:activation:input:output:workspace:)`` needs.
-    static func convolutionInferenceWorkspaceCount(_ g: ConvGeometry, batch: Int) -> Int {
-        g.isPointwise ? 0 : max(convolutionWorkspaceCount(g), Parallel.threads * g.columnRows * min(g.outSpatial, convolutionTile + 16))
+    static func convolutionInferenceWorkspaceCount(_ g: ConvGeometry, batch: Int, threads: Int) -> Int {
+        g.isPointwise ? 0 : max(convolutionWorkspaceCount(g, threads: threads), max(1, threads) * g.columnRows * min(g.outSpatial, convolutionTile + 16))
     }
 
     /// One group of a convolution for one image, fused with bias and activation:
@@ -247,23 +248,24 @@ public extension Kernels {
     /// columns (cache-sized), multiplies with single-threaded GEMM and activates the tile while it is hot.
     static func convolution(_ g: ConvGeometry, filters m: Int, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                             activation: Activation, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                            workspace: UnsafeMutablePointer<Float>) {
+                            workspace: UnsafeMutablePointer<Float>, threads: Int) {
         let n = g.outSpatial
         let k = g.columnRows
+        let threads = max(1, threads)
         let minimumTiles = (n + convolutionTile - 1) / convolutionTile
-        if minimumTiles < Parallel.threads {
+        if minimumTiles < threads {
             // Few columns: unfold once, then split the filters across threads.
-            let cols = columns(g, input: input, scratch: workspace, serial: false)
-            Gemm.sgemmParallelRows(m: m, n: n, k: k, a: weights, lda: k, b: cols, ldb: n, beta: 0, c: output, ldc: n)
+            let cols = columns(g, input: input, scratch: workspace, serial: false, threads: threads)
+            Gemm.sgemmParallelRows(m: m, n: n, k: k, a: weights, lda: k, b: cols, ldb: n, beta: 0, c: output, ldc: n, threads: threads)
             biasActivate(output, bias: bias, channels: m, spatial: n, activation)
             return
         }
         do {
             // Balance the tiles over the threads: a whole number of rounds, equal widths (multiples of 16, ≤ convolutionTile).
-            let rounds = (minimumTiles + Parallel.threads - 1) / Parallel.threads
-            let tile = min(n, (ceilDiv(n, rounds * Parallel.threads) + 15) / 16 * 16)
+            let rounds = (minimumTiles + threads - 1) / threads
+            let tile = min(n, (ceilDiv(n, rounds * threads) + 15) / 16 * 16)
             let tiles = (n + tile - 1) / tile
-            Parallel.tasks(tiles) { t, worker in
+            Parallel.tasks(tiles, threads: threads) { t, worker in
                 let n0 = t * tile
                 let width = min(tile, n - n0)
                 let columns: UnsafePointer<Float>

@@ -1,8 +1,8 @@
 public extension Kernels {
     /// Scratch floats `convolutionBackward` needs: a column matrix and its delta per worker, and a weight-gradient
     /// partial sum for every worker but the first.
-    static func convolutionBackwardWorkspaceCount(_ g: ConvGeometry, weightCount: Int) -> Int {
-        Parallel.threads * 2 * g.columnRows * g.outSpatial + (Parallel.threads - 1) * weightCount
+    static func convolutionBackwardWorkspaceCount(_ g: ConvGeometry, weightCount: Int, threads: Int) -> Int {
+        max(1, threads) * 2 * g.columnRows * g.outSpatial + (max(1, threads) - 1) * weightCount
     }
 
     /// Gradients of a grouped convolution over a batch, given the delta of its raw output (after the activation and
@@ -19,22 +19,24 @@ public extension Kernels {
     ///   - input: `batch` images of `groups·g.channels × g.height × g.width`.
     ///   - delta: `batch` images of `groups·m × g.outSpatial`.
     ///   - weights: `groups·m × K` with `K = g.columnRows`.
-    ///   - workspace: `convolutionBackwardWorkspaceCount(g, weightCount: groups·m·K)` floats.
+    ///   - workspace: `convolutionBackwardWorkspaceCount(g, weightCount: groups·m·K, threads: threads)` floats.
+    ///   - threads: the workers, the same the workspace was sized for.
     static func convolutionBackward(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int,
                                     input: UnsafePointer<Float>, delta: UnsafePointer<Float>, weights: UnsafePointer<Float>,
                                     weightUpdate: UnsafeMutablePointer<Float>, inputDelta: UnsafeMutablePointer<Float>?,
-                                    workspace: UnsafeMutablePointer<Float>) {
+                                    workspace: UnsafeMutablePointer<Float>, threads: Int) {
+        let threads = max(1, threads)
         let k = g.columnRows
         let spatial = g.outSpatial
         let groupInput = g.channels * g.height * g.width
         let imageInput = groups * groupInput
         let imageDelta = groups * m * spatial
         let weightCount = groups * m * k
-        if batch >= Parallel.threads {
-            let workers = min(Parallel.threads, batch)
-            let partials = workspace + Parallel.threads * 2 * k * spatial
+        if batch >= threads {
+            let workers = min(threads, batch)
+            let partials = workspace + threads * 2 * k * spatial
             if workers > 1 { partials.update(repeating: 0, count: (workers - 1) * weightCount) }
-            Parallel.tasks(batch) { b, worker in
+            Parallel.tasks(batch, threads: threads) { b, worker in
                 let columns = workspace + worker * 2 * k * spatial
                 let dw = worker == 0 ? weightUpdate : partials + (worker - 1) * weightCount
                 for group in 0..<groups {
@@ -56,10 +58,10 @@ public extension Kernels {
                 let src = input + b * imageInput + group * groupInput
                 let d = delta + b * imageDelta + group * m * spatial
                 let w = weights + group * m * k
-                let cols = columns(g, input: src, scratch: workspace, serial: false)
+                let cols = columns(g, input: src, scratch: workspace, serial: false, threads: threads)
                 // ΔW[m × K] += δ[m × N] · colsᵀ, rows of ΔW (filters) split across threads.
                 let dw = weightUpdate + group * m * k
-                Parallel.chunks(m) { rows in
+                Parallel.chunks(m, threads: threads) { rows in
                     Gemm.sgemm(transA: false, transB: true, m: rows.count, n: k, k: spatial, alpha: 1, a: d + rows.lowerBound * spatial,
                                lda: spatial, b: cols, ldb: spatial, beta: 1, c: dw + rows.lowerBound * k, ldc: k)
                 }
@@ -67,7 +69,7 @@ public extension Kernels {
                 let target = inputDelta + b * imageInput + group * groupInput
                 // Wᵀ[K × m] · δ[m × N], rows of the product (input channel × kernel tap) split by whole input channels.
                 let taps = g.kernel * g.kernel
-                Parallel.chunks(g.channels) { channels in
+                Parallel.chunks(g.channels, threads: threads) { channels in
                     let r0 = channels.lowerBound * taps, rows = channels.count * taps
                     if g.isPointwise {
                         Gemm.sgemm(transA: true, transB: false, m: rows, n: spatial, k: m, alpha: 1, a: w + r0, lda: k, b: d, ldb: spatial,

@@ -28,8 +28,8 @@ public enum Gemm {
 
     /// The same product with the rows of C (and A) split across the worker threads.
     public static func sgemmParallelRows(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                                         ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        Parallel.chunks(m, grain: max(1, (1 << 17) / max(1, n * k))) { rows in
+                                         ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int = Parallel.threads) {
+        Parallel.chunks(m, grain: max(1, (1 << 17) / max(1, n * k)), threads: threads) { rows in
             sgemm(transA: false, transB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * lda, lda: lda,
                   b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
         }

@@ -3,7 +3,8 @@ import Foundation
 
 /// The one place that decides how work is split across cores (besides OpenBLAS's own threads for GEMM).
 public enum Parallel {
-    /// Number of worker threads for the non-GEMM kernels.
+    /// The default worker count: networks take it when they are built (their plan keeps it from then on), and
+    /// kernels without per-thread scratch use it when called without `threads`.
     nonisolated(unsafe) public static var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Runs `body(range)` over `0..<count` split into at most `threads` contiguous chunks; runs inline when the work
@@ -23,9 +24,9 @@ public enum Parallel {
     }
 
     /// Runs `body(task, worker)` for `count` tasks on at most `threads` workers; `worker` in `0..<threads` identifies
-    /// per-thread scratch memory. Tasks are handed out dynamically.
-    public static func tasks(_ count: Int, _ body: (Int, Int) -> Void) {
-        let workers = min(threads, count)
+    /// per-thread scratch memory (sized for the same `threads`). Tasks are handed out dynamically.
+    public static func tasks(_ count: Int, threads: Int = Parallel.threads, _ body: (Int, Int) -> Void) {
+        let workers = min(max(1, threads), count)
         if workers <= 1 {
             for t in 0..<count { body(t, 0) }
             return

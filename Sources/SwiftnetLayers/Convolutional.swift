@@ -62,11 +62,11 @@ public final class ConvolutionalLayer: Layer {
         return Shape(w: outW, h: outH, c: c.filters)
     }
 
-    public override var workspaceCount: Int {
-        let inference = Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch)
+    public override func workspaceCount(threads: Int) -> Int {
+        let inference = Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch, threads: threads)
         // In the network's shared workspace, so only the largest layer counts.
-        return training ? max(inference, Kernels.convolutionBatchWorkspaceCount(geometry),
-                              Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count)) : inference
+        return training ? max(inference, Kernels.convolutionBatchWorkspaceCount(geometry, threads: threads),
+                              Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count, threads: threads)) : inference
     }
 
     public override var trainables: [Trainable] { [biasTrainable, weightTrainable] + (bn.map { [$0.scaleTrainable] } ?? []) }
@@ -126,7 +126,8 @@ public final class ConvolutionalLayer: Layer {
         let w = fusedWeights ?? weights
         let bias = fusedBiases ?? biases
         Kernels.convolutionInference(g, groups: groups, filters: m, batch: ctx.batch, weights: w.pointer, bias: bias.pointer,
-                                     activation: config.activation, input: ctx.input, output: output.pointer, workspace: ctx.workspace)
+                                     activation: config.activation, input: ctx.input, output: output.pointer, workspace: ctx.workspace,
+                                     threads: ctx.threads)
     }
 
     /// Training forward: raw convolution, then batch-norm with batch statistics (updating the rolling ones with
@@ -137,7 +138,7 @@ public final class ConvolutionalLayer: Layer {
         let m = config.filters / groups
         let spatial = g.outSpatial
         Kernels.convolutionBatch(g, groups: groups, filters: m, batch: ctx.batch, weights: weights.pointer, input: ctx.input,
-                                 output: output.pointer, workspace: ctx.workspace)
+                                 output: output.pointer, workspace: ctx.workspace, threads: ctx.threads)
         let count = ctx.batch * outputShape.count
         if let bn {
             bn.forwardTraining(output.pointer, beta: biases, batch: ctx.batch, spatial: spatial, output: preActivation.pointer)
@@ -168,7 +169,8 @@ public final class ConvolutionalLayer: Layer {
         }
         Kernels.convolutionBackward(geometry, groups: config.groups, filters: config.filters / config.groups, batch: ctx.batch,
                                     input: ctx.input, delta: delta.pointer, weights: weights.pointer,
-                                    weightUpdate: weightTrainable.update.pointer, inputDelta: ctx.inputDelta, workspace: ctx.workspace)
+                                    weightUpdate: weightTrainable.update.pointer, inputDelta: ctx.inputDelta, workspace: ctx.workspace,
+                                    threads: ctx.threads)
     }
 
     public override var bflops: Double {

@@ -90,6 +90,8 @@ public struct ForwardContext {
     public var truth: TrainingTruth?
     /// Where training stands: completed iterations and the run's `max_batches` (DropBlock's schedule).
     public var progress = TrainingProgress()
+    /// Worker threads: the network's plan, the same the workspace was sized for.
+    public var threads = Parallel.threads
 }
 
 /// Completed training iterations out of `max_batches`.
@@ -111,6 +113,8 @@ public struct BackwardContext {
     public var inputDelta: UnsafeMutablePointer<Float>?
     public var batch: Int
     public var workspace: UnsafeMutablePointer<Float>
+    /// Worker threads: the network's plan, the same the workspace was sized for.
+    public var threads = Parallel.threads
 }
 
 /// One trainable array with its update buffer. darknet's convention: `update` accumulates the *negative* gradient
@@ -162,8 +166,8 @@ open class Layer {
     /// geometry the forward pass needs. Called at build time and on every resize.
     open func reshape(input: Shape, layers: [Layer]) throws -> Shape { input }
 
-    /// Floats of shared scratch memory the forward pass needs (per image).
-    open var workspaceCount: Int { 0 }
+    /// Floats of shared scratch memory the layer's passes need with `threads` workers.
+    open func workspaceCount(threads: Int) -> Int { 0 }
 
     /// Whether `output` may alias the input buffer (identity layers at inference).
     open var aliasesInput: Bool { false }

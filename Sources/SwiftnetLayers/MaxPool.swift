@@ -30,7 +30,7 @@ public final class MaxPoolLayer: Layer {
         return Shape(w: outW, h: outH, c: input.c)
     }
 
-    public override var workspaceCount: Int { config.maxpoolDepth ? 0 : Kernels.maxpoolScratchCount(geometry) }
+    public override func workspaceCount(threads: Int) -> Int { config.maxpoolDepth ? 0 : Kernels.maxpoolScratchCount(geometry) }
 
     /// Training: flat input index of each output's maximum.
     private var argmax = UnsafeMutableBufferPointer<Int32>(start: nil, count: 0)

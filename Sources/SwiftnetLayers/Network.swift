@@ -22,9 +22,16 @@ public final class Network {
     /// Whether activation buffers exist (false for shape-only networks such as `swiftnet layers` builds).
     public private(set) var allocated: Bool
 
-    /// Builds the network. `width`/`height` override the cfg's input size; `batch` is the number of images per pass.
-    /// With `allocate: false` only shapes and parameters are set up (no activation memory; `forward` is unavailable).
-    public init(config: NetworkConfig, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true) throws {
+    /// The execution plan's worker threads: fixed when the network is built, the scratch space is sized for them and
+    /// every pass runs with them (two networks with different counts can run in one process).
+    public let threads: Int
+
+    /// Builds the network. `width`/`height` override the cfg's input size; `batch` is the number of images per pass;
+    /// `threads` its workers (default: ``Parallel/threads`` now). With `allocate: false` only shapes and parameters
+    /// are set up (no activation memory; `forward` is unavailable).
+    public init(config: NetworkConfig, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true,
+                threads: Int? = nil) throws {
+        self.threads = max(1, threads ?? Parallel.threads)
         self.allocated = allocate
         self.config = config
         self.width = width ?? config.net.width
@@ -45,8 +52,10 @@ public final class Network {
     }
 
     /// Parses a cfg file and builds its network.
-    public convenience init(cfgPath: String, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true) throws {
-        try self.init(config: NetworkConfig(contentsOf: cfgPath), batch: batch, width: width, height: height, allocate: allocate)
+    public convenience init(cfgPath: String, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true,
+                            threads: Int? = nil) throws {
+        try self.init(config: NetworkConfig(contentsOf: cfgPath), batch: batch, width: width, height: height, allocate: allocate,
+                      threads: threads)
     }
 
     /// One exhaustive switch from typed cfg sections to layer objects: a new section kind cannot be forgotten.
@@ -106,8 +115,11 @@ public final class Network {
     /// Refuses sizes whose activations plus the largest layer's scratch space exceed physical memory.
     private func checkMemory(activations: Int?) throws {
         guard allocated else { return }
-        guard let scratch = layers.max(by: { $0.workspaceCount < $1.workspaceCount }), scratch.workspaceCount > 0 else { return }
-        let total = activations.flatMap { a in a.addingReportingOverflow(scratch.workspaceCount).overflow ? nil : a + scratch.workspaceCount }
+        let threads = self.threads
+        guard let scratch = layers.max(by: { $0.workspaceCount(threads: threads) < $1.workspaceCount(threads: threads) }) else { return }
+        let floats = scratch.workspaceCount(threads: threads)
+        guard floats > 0 else { return }
+        let total = activations.flatMap { a in a.addingReportingOverflow(floats).overflow ? nil : a + floats }
         do {
             try MemoryBudget.check(total, "its activations and scratch space at \(width)×\(height) with batch \(batch)")
         } catch let error as ShapeError {
@@ -127,7 +139,7 @@ public final class Network {
                 layer.allocateTraining()
             }
         }
-        workspace = Buffer(count: layers.map(\.workspaceCount).max() ?? 0)
+        workspace = Buffer(count: workspaceFloats)
     }
 
     // MARK: - Training
@@ -154,7 +166,7 @@ public final class Network {
     }
 
     /// Floats of the largest layer's scratch space (training sizes once ``prepareForTraining()`` has run).
-    public var workspaceFloats: Int { layers.map(\.workspaceCount).max() ?? 0 }
+    public var workspaceFloats: Int { layers.map { $0.workspaceCount(threads: threads) }.max() ?? 0 }
 
     /// Layers below the last `stopbackward=1` layer (inclusive) receive no deltas and no updates.
     public var firstTrainedLayer: Int {
@@ -172,7 +184,7 @@ public final class Network {
         var previous = input.pointer
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
-                                     training: true, workspace: workspace.pointer, truth: truth, progress: progress)
+                                     training: true, workspace: workspace.pointer, truth: truth, progress: progress, threads: threads)
             layer.forward(ctx)
             previous = layer.output.pointer
         }
@@ -188,7 +200,7 @@ public final class Network {
             if !layer.spec.common.onlyForward {
                 let ctx = BackwardContext(input: i == 0 ? input.pointer : layers[i - 1].output.pointer,
                                           inputDelta: i > first ? layers[i - 1].delta.pointer : nil,
-                                          batch: batch, workspace: workspace.pointer)
+                                          batch: batch, workspace: workspace.pointer, threads: threads)
                 layer.backward(ctx)
             }
             finished?(i)
@@ -247,7 +259,7 @@ public final class Network {
         var previous = input.pointer
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: count, netWidth: width, netHeight: height,
-                                     training: false, workspace: workspace.pointer)
+                                     training: false, workspace: workspace.pointer, threads: threads)
             if let timing {
                 let start = DispatchTime.now().uptimeNanoseconds
                 layer.forward(ctx)

@@ -86,14 +86,13 @@ final class KernelTests: XCTestCase {
             var linear = expected.map { $0 > 0 ? $0 : $0 / 0.1 }
             linear.withUnsafeMutableBufferPointer { Kernels.activate($0.baseAddress!, batch: 1, channels: filters, spatial: n, .normalizeChannels) }
             for threads in [1, 2, 3, 4, 7] {
-                Parallel.threads = threads
                 for (activation, reference) in [(Activation.leaky, expected), (.normalizeChannels, linear)] {
                     var output = [Float](repeating: .nan, count: filters * n)
-                    var workspace = [Float](repeating: 0, count: max(1, Kernels.convolutionWorkspaceCount(g)))
+                    var workspace = [Float](repeating: 0, count: max(1, Kernels.convolutionWorkspaceCount(g, threads: threads)))
                     input.withUnsafeBufferPointer { src in weights.withUnsafeBufferPointer { w in bias.withUnsafeBufferPointer { b in
                         output.withUnsafeMutableBufferPointer { out in workspace.withUnsafeMutableBufferPointer { ws in
                             Kernels.convolution(g, filters: filters, weights: w.baseAddress!, bias: b.baseAddress!, activation: activation,
-                                                input: src.baseAddress!, output: out.baseAddress!, workspace: ws.baseAddress!)
+                                                input: src.baseAddress!, output: out.baseAddress!, workspace: ws.baseAddress!, threads: threads)
                         } }
                     } } }
                     let worst = zip(output, reference).map { abs($0 - $1).isNaN ? Float.infinity : abs($0 - $1) }.max() ?? .infinity
@@ -144,15 +143,14 @@ final class KernelTests: XCTestCase {
                     }
                 }
                 for threads in [1, 2, 3, 4] {
-                    Parallel.threads = threads
                     var dW = startW, dIn = startIn
-                    var workspace = [Float](repeating: .nan, count: Kernels.convolutionBackwardWorkspaceCount(g, weightCount: weights.count))
+                    var workspace = [Float](repeating: .nan, count: Kernels.convolutionBackwardWorkspaceCount(g, weightCount: weights.count, threads: threads))
                     input.withUnsafeBufferPointer { i in delta.withUnsafeBufferPointer { d in weights.withUnsafeBufferPointer { wt in
                         dW.withUnsafeMutableBufferPointer { dw in dIn.withUnsafeMutableBufferPointer { di in
                             workspace.withUnsafeMutableBufferPointer { ws in
                                 Kernels.convolutionBackward(g, groups: groups, filters: m, batch: batch, input: i.baseAddress!, delta: d.baseAddress!,
                                                             weights: wt.baseAddress!, weightUpdate: dw.baseAddress!, inputDelta: di.baseAddress!,
-                                                            workspace: ws.baseAddress!)
+                                                            workspace: ws.baseAddress!, threads: threads)
                             }
                         } }
                     } } }
@@ -199,13 +197,12 @@ final class KernelTests: XCTestCase {
                 }
             }
             for threads in [1, 2, 4] {
-                Parallel.threads = threads
                 var output = [Float](repeating: .nan, count: expected.count)
-                var workspace = [Float](repeating: 0, count: Kernels.convolutionBatchWorkspaceCount(g))
+                var workspace = [Float](repeating: 0, count: Kernels.convolutionBatchWorkspaceCount(g, threads: threads))
                 input.withUnsafeBufferPointer { i in weights.withUnsafeBufferPointer { w in
                     output.withUnsafeMutableBufferPointer { o in workspace.withUnsafeMutableBufferPointer { ws in
                         Kernels.convolutionBatch(g, groups: groups, filters: m, batch: batch, weights: w.baseAddress!, input: i.baseAddress!,
-                                                 output: o.baseAddress!, workspace: ws.baseAddress!)
+                                                 output: o.baseAddress!, workspace: ws.baseAddress!, threads: threads)
                     } }
                 } }
                 let worst = zip(output, expected).map { abs($0 - $1).isNaN ? Float.infinity : abs($0 - $1) }.max() ?? .infinity
