@@ -16,15 +16,25 @@ mkdir -p "$dir"
 settings=(--set yolo.classes=5 --set 29.filters=30 --set 36.filters=30 --set net.batch=16 --set net.subdivisions=1
           --set net.width=416 --set net.height=416)
 common=("$cfg" --data "$dir/data/shapes.data" --max-batches "$iterations" --threads 1 --seed 1 "${settings[@]}")
-root=()
-[ "$(id -u)" = 0 ] && root=(--allow-run-as-root)
+[ "$iterations" -ge 4 ] || { echo "iterations must be at least 4 (two warm-up iterations, then the timed ones)" >&2; exit 64; }
+# As root Open MPI wants explicit consent; --oversubscribe lets more ranks than cores start (slower, but it runs).
+launcher=(mpirun --oversubscribe)
+[ "$(id -u)" = 0 ] && launcher+=(--allow-run-as-root)
 
 # Seconds per iteration: the median of the per-iteration times after the first two (warm-up) iterations.
 per_iteration() { grep -E "^ +[0-9]+/$iterations: loss" | sed -E 's/.*, ([0-9.]+) s, .*/\1/' | tail -n +3 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 rm -rf "$dir/one" "$dir/many"
-one=$("$swiftnet" train "${common[@]}" --backup "$dir/one" 2>/dev/null)
-many=$(mpirun "${root[@]}" -np "$ranks" "$swiftnet" train "${common[@]}" --backup "$dir/many" 2>/dev/null)
+run() { # name, command…: stdout captured, stderr kept in $dir/name.err and shown on failure
+    local name=$1; shift
+    if ! "$@" > "$dir/$name.out" 2> "$dir/$name.err"; then
+        echo "failed: $*" >&2; tail -20 "$dir/$name.err" >&2; exit 1
+    fi
+}
+run one "$swiftnet" train "${common[@]}" --backup "$dir/one"
+run many "${launcher[@]}" -np "$ranks" "$swiftnet" train "${common[@]}" --backup "$dir/many"
+one=$(cat "$dir/one.out")
+many=$(cat "$dir/many.out")
 t1=$(echo "$one" | per_iteration)
 tn=$(echo "$many" | per_iteration)
 echo "1 rank × 1 thread:  $t1 s per iteration of 16 images ($(echo "$one" | grep '^done:'))"

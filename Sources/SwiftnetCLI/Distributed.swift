@@ -20,8 +20,18 @@ enum Distributed {
 
     /// "rank R: " before an error of a distributed job (any rank may fail alone), else nothing.
     static var errorPrefix: String {
-        guard let active, active.isDistributed else { return "" }
-        return "rank \(active.rank): "
+        if let active { return active.isDistributed ? "rank \(active.rank): " : "" }
+        guard let rank = MPICollective.launcherRank, (MPICollective.launcherSize ?? 1) > 1 else { return "" }
+        return "rank \(rank): "
+    }
+
+    /// Prints a failure and ends the process. In a distributed job every rank usually meets the same error (the
+    /// same files and options), and rank 0 speaks for all: the other ranks wait 2 s first, so that rank 0's abort
+    /// ends them before they print; an error of one rank alone is still printed, after the wait.
+    static func fail(_ message: String, code: Int32) -> Never {
+        if !isLeader && !errorPrefix.isEmpty { sleep(2) }
+        printError(errorPrefix + message)
+        exit(code)
     }
 
     /// Ends the process; a failing rank of a distributed job stops every rank (MPI_Abort) instead of leaving them

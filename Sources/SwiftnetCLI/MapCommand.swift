@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SwiftnetDetect
 import SwiftnetEval
+import SwiftnetCore
 import SwiftnetData
 import SwiftnetFormat
 import SwiftnetLayers
@@ -219,7 +220,7 @@ struct Map: ParsableCommand {
         let total = groundTruth.images.count
         let start = Date()
         let mine = collective.share(of: total).count
-        let ranks = collective.isDistributed ? " (rank 0 of \(collective.size); the others alike)" : ""
+        let ranks = rankNote(collective)
         let report = try run.evaluate(options: options, collective: collective) { done in
             if collective.isLeader { printProgress("\(done)/\(mine) images\(ranks)", final: done == mine) }
         }
@@ -298,9 +299,10 @@ struct Valid: ParsableCommand {
             }
             let total = groundTruth.images.count
             let mine = collective.share(of: total).count
+            let ranks = rankNote(collective)
             // Under mpirun the ranks share the list; rank 0 gathers the results in list order and writes the file.
             guard let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count), collective: collective, progress: { done in
-                if collective.isLeader { printProgress("\(done)/\(mine) images", final: done == mine) }
+                if collective.isLeader { printProgress("\(done)/\(mine) images\(ranks)", final: done == mine) }
             }) else { return }
             endProgress()
             try AtomicFile.write(json, to: out)
@@ -333,8 +335,9 @@ struct Valid: ParsableCommand {
         let run = try ClassifierValidationRun(network: network, paths: paths, names: names)
         let collective = try Distributed.collective()
         // Under mpirun each rank classifies its share of the list; the counts are summed.
+        let ranks = rankNote(collective)
         let scores = try run.evaluate(k: min(names.count, top), collective: collective) { done, of in
-            if collective.isLeader { printProgress("\(done)/\(of) images", final: done == of) }
+            if collective.isLeader { printProgress("\(done)/\(of) images\(ranks)", final: done == of) }
         }
         guard collective.isLeader else { return }
         endProgress()
@@ -345,4 +348,9 @@ struct Valid: ParsableCommand {
 /// An evaluation needs images: an empty list is an error naming the file, not a report of zeros.
 func requireImages(_ groundTruth: GroundTruth, list: String) throws {
     if groundTruth.images.isEmpty { throw SwiftnetError.data(path: list, line: nil, message: "the image list is empty: nothing to evaluate") }
+}
+
+/// After a progress counter under mpirun: the count is rank 0's share of the list.
+func rankNote(_ collective: Collective) -> String {
+    collective.isDistributed ? " (rank 0 of \(collective.size); the others alike)" : ""
 }

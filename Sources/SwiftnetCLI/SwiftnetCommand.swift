@@ -32,11 +32,9 @@ struct SwiftnetCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as SwiftnetError {
-            printError(Distributed.errorPrefix + "error: \(error.description)")
-            Distributed.exit(error.exitStatus)
+            Distributed.fail("error: \(error.description)", code: error.exitStatus)
         } catch let error as EvalError {
-            printError(Distributed.errorPrefix + "error: \(error.description)")
-            Distributed.exit(65)
+            Distributed.fail("error: \(error.description)", code: 65)
         } catch {
             let code = exitCode(for: error)
             if code == .success || code.rawValue >= 128 || error is ExitCode || error is CleanExit {
@@ -47,8 +45,7 @@ struct SwiftnetCommand: AsyncParsableCommand {
             }
             var message = fullMessage(for: error)
             if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
-            printError(Distributed.errorPrefix + message)
-            Distributed.exit(code == .validationFailure ? 64 : code.rawValue)
+            Distributed.fail(message, code: code == .validationFailure ? 64 : code.rawValue)
         }
     }
 }
@@ -109,13 +106,19 @@ func printProgress(_ text: String, final: Bool = false) {
 /// Configures thread counts for the kernels and OpenBLAS; `--threads` must be 1…1024, and more than the cores is
 /// clamped to the core count with a warning. Ranks of an `mpirun` job on one machine share its cores by default.
 func configureThreads(_ threads: Int?) throws {
-    let cores = max(1, ProcessInfo.processInfo.activeProcessorCount / Distributed.ranksOnThisMachine)
+    let machineCores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    let ranks = Distributed.ranksOnThisMachine
+    let cores = max(1, machineCores / ranks)
     if let threads, !(1...1024).contains(threads) {
         throw SwiftnetError.invalid("--threads \(threads): must be 1…1024")
     }
     var count = threads ?? cores
     if count > cores {
-        printError("warning: --threads \(count) is more than the \(cores) cores of this machine; using \(cores)")
+        if Distributed.isLeader {
+            printError(ranks > 1
+                ? "warning: --threads \(count) is more than this rank's share of the cores (\(machineCores) cores for the \(ranks) ranks on this machine); using \(cores)"
+                : "warning: --threads \(count) is more than the \(cores) cores of this machine; using \(cores)")
+        }
         count = cores
     }
     Parallel.threads = max(1, count)

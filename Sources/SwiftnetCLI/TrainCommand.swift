@@ -106,7 +106,9 @@ struct Train: ParsableCommand {
             if collective.isDistributed && leader {
                 // mpirun answers Ctrl-C with SIGTERM to every rank and SIGKILL a second later: save at once.
                 interrupt.onFirst = {
-                    if let path = try? trainer.save("last") { writeStderr("saved \(path)\n") }
+                    if let path = try? trainer.save("last") {
+                        writeStderr("saved \(path) at iteration \(trainer.iteration) at once (mpirun may stop the ranks before this iteration ends)\n")
+                    }
                 }
             }
             let summary: TrainSummary
@@ -121,7 +123,7 @@ struct Train: ParsableCommand {
                 return
             }
             if summary.communicationSeconds > 0 {
-                print(String(format: "gradient exchange (MPI_Allreduce, %d ranks): %.1f s of %.1f s (%.1f %%)", collective.size,
+                print(String(format: "gradient exchange (MPI_Allreduce, %d ranks): %.2f s of %.1f s (%.1f %%)", collective.size,
                              summary.communicationSeconds, summary.seconds, 100 * summary.communicationSeconds / max(summary.seconds, 1e-9)))
             }
             if summary.interrupted {

@@ -53,6 +53,8 @@ public struct NetConfig: Sendable {
 
     /// The section header's line.
     public var line = 0
+    /// The line of `batch=` (the header's when the key is absent), for errors about the batch.
+    public var batchLine = 0
 
     public init() {}
 
@@ -63,6 +65,7 @@ public struct NetConfig: Sendable {
         var n = NetConfig()
         n.line = r.section.line
         n.batch = try r.int("batch", default: 1)
+        n.batchLine = r.option("batch")?.line ?? r.section.line
         n.subdivisions = try r.int("subdivisions", default: 1)
         n.width = try r.int("width", default: 0)
         n.height = try r.int("height", default: 0)

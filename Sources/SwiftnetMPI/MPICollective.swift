@@ -44,6 +44,12 @@ public final class MPICollective: Collective {
         return ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"].lazy.compactMap { environment[$0].flatMap(Int.init) }.first
     }
 
+    /// The job's size as the launcher announced it, nil without a launcher.
+    public static var launcherSize: Int? {
+        let environment = ProcessInfo.processInfo.environment
+        return ["OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"].lazy.compactMap { environment[$0].flatMap(Int.init) }.first
+    }
+
     public static var ranksOnThisMachine: Int? {
         ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap(Int.init)
     }

@@ -410,7 +410,7 @@ extension Trainer {
     static func passLayout(net: NetConfig, imagesPerIteration: Int, ranks: Int, cfgPath: String) throws -> (images: Int, passes: Int) {
         guard ranks > 1 else { return (net.miniBatch, net.subdivisions) }
         guard imagesPerIteration % ranks == 0 else {
-            throw SwiftnetError.cfg(path: cfgPath, line: net.line, message:
+            throw SwiftnetError.cfg(path: cfgPath, line: net.batchLine, message:
                 "batch=\(net.batch) (\(imagesPerIteration) images per iteration) cannot be shared equally by \(ranks) ranks: use a batch that \(ranks) divides (--set net.batch=N) or another number of ranks")
         }
         let share = imagesPerIteration / ranks
