@@ -5,11 +5,23 @@ public final class Buffer {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
 
-    /// Allocates `count` floats, zero-filled.
+    /// Bytes mapped with `mmap` (large buffers), 0 for heap allocations.
+    private let mappedBytes: Int
+
+    /// Allocates `count` floats, zero-filled. Large buffers (1 MiB and more) are fresh anonymous mappings: their
+    /// pages read as zero and take memory only once written, so a buffer replaced before use (memory planning)
+    /// never counts.
     public init(count: Int) {
         self.count = count
-        var raw: UnsafeMutableRawPointer?
         let bytes = max(1, count) * MemoryLayout<Float>.stride
+        if bytes >= 1 << 20, let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           mapped != MAP_FAILED {
+            mappedBytes = bytes
+            pointer = mapped.bindMemory(to: Float.self, capacity: max(1, count))
+            return
+        }
+        mappedBytes = 0
+        var raw: UnsafeMutableRawPointer?
         if posix_memalign(&raw, 64, bytes) != 0 || raw == nil {
             raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         }
@@ -25,7 +37,9 @@ public final class Buffer {
         }
     }
 
-    deinit { free(pointer) }
+    deinit {
+        if mappedBytes > 0 { munmap(pointer, mappedBytes) } else { free(pointer) }
+    }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 

@@ -12,6 +12,8 @@ public final class ClassificationPipeline {
     public init(network: Network) {
         self.network = network
         network.setBatch(1)
+        // Only the output layer is read after a pass: the other outputs share buffers by liveness.
+        network.planMemory()
     }
 
     /// darknet's `resize_min` + centre `crop_image` to the network size.

@@ -24,6 +24,8 @@ public final class DetectionPipeline {
         self.network = network
         self.letterbox = letterbox ?? network.config.net.letterBox
         network.setBatch(max(1, batch))
+        // Only the heads are read after a pass: the other outputs share buffers by liveness.
+        network.planMemory()
     }
 
     public var classes: Int { network.detectionLayers.last?.classes ?? 0 }

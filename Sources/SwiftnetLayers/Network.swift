@@ -140,6 +140,36 @@ public final class Network {
             }
         }
         workspace = Buffer(count: workspaceFloats)
+        if memoryPlanned && !isTraining { applyMemoryPlan() }
+    }
+
+    /// Whether outputs share buffers by liveness (``planMemory()``).
+    public private(set) var memoryPlanned = false
+
+    /// Inference only: lets layers whose outputs are no longer read share buffers (the detection heads and the output
+    /// layer keep their own), so that a pass needs a fraction of the activation memory; kept across `setBatch` and
+    /// `resize`. Afterwards only the heads' and the output layer's outputs are meaningful after a pass.
+    public func planMemory() {
+        guard allocated, !isTraining else { return }
+        memoryPlanned = true
+        applyMemoryPlan()
+    }
+
+    private func applyMemoryPlan() {
+        var keep = Set(layers.indices.filter { layers[$0] is DetectionLayer })
+        keep.insert(outputLayer.index)
+        let plan = MemoryPlan(layers: layers, keep: keep)
+        let buffers = plan.capacities.map { Buffer(count: batch * $0) }
+        for (layer, slot) in zip(layers, plan.slots) { layer.output = buffers[slot] }
+    }
+
+    /// Bytes of activation memory a pass uses: the input, every distinct output buffer and the shared scratch space.
+    public var activationBytes: Int {
+        var seen = Set<ObjectIdentifier>()
+        var floats = input.count + workspace.count
+        for layer in layers where seen.insert(ObjectIdentifier(layer.output)).inserted { floats += layer.output.count }
+        if isTraining { floats += layers.reduce(0) { $0 + $1.delta.count } }
+        return 4 * floats
     }
 
     // MARK: - Training

@@ -160,7 +160,9 @@ final class CommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains(" 128x128, "), r.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["median_ms", "min_ms", "max_ms", "gflops", "bflops", "width", "height", "threads",
-                                          "blas_core", "blas_core_reported", "cpu", "simd", "batch", "images_per_s"])
+                                          "blas_core", "blas_core_reported", "cpu", "simd", "batch", "images_per_s", "peak_activation_bytes"])
+        // At least the input image in floats; the planned outputs and scratch on top (MemoryPlanTests checks the saving).
+        XCTAssertGreaterThan(object["peak_activation_bytes"] as? Int ?? 0, 4 * 3 * 128 * 128)
         XCTAssertEqual(object["width"] as? Int, 128)
         XCTAssertEqual(object["batch"] as? Int, 1)
         // One image per pass: images/s is 1000 / median ms.
