@@ -37,9 +37,6 @@ static inline int sn_mpi_test(void **request, int *done) {
 }
 static inline int sn_mpi_wait(void **request) { return MPI_Wait((MPI_Request *)request, MPI_STATUS_IGNORE); }
 
-static inline int sn_mpi_bcast_bytes(void *buffer, int count, int root) {
-    return MPI_Bcast(buffer, count, MPI_BYTE, root, MPI_COMM_WORLD);
-}
 /// Every rank's byte count, gathered on every rank.
 static inline int sn_mpi_allgather_int64(int64_t value, int64_t *all) {
     return MPI_Allgather(&value, 1, MPI_INT64_T, all, 1, MPI_INT64_T, MPI_COMM_WORLD);

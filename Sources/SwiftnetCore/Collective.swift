@@ -24,8 +24,6 @@ public protocol Collective: AnyObject {
     func waitAll() throws
     /// Rank 0 receives every rank's bytes, in rank order; the other ranks receive nil.
     func gather(_ bytes: [UInt8]) throws -> [[UInt8]]?
-    /// Every rank receives rank 0's bytes.
-    func broadcast(_ bytes: [UInt8]) throws -> [UInt8]
     /// Stops every rank of the job at once with `code` (after an error on one rank).
     func abort(code: Int32) -> Never
 }
@@ -43,13 +41,6 @@ extension Collective {
         let lower = count * rank / size, upper = count * (rank + 1) / size
         return lower..<upper
     }
-
-    /// Rank 0's values of a list of numbers gathered from all ranks, concatenated in rank order.
-    public func gatherDoubles(_ values: [Double]) throws -> [Double]? {
-        let bytes = values.withUnsafeBytes { Array($0) }
-        guard let all = try gather(bytes) else { return nil }
-        return all.flatMap { part in part.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) } }
-    }
 }
 
 /// One process: every collective is the identity.
@@ -64,7 +55,6 @@ public final class SingleProcess: Collective {
     public func progress() {}
     public func waitAll() {}
     public func gather(_ bytes: [UInt8]) -> [[UInt8]]? { [bytes] }
-    public func broadcast(_ bytes: [UInt8]) -> [UInt8] { bytes }
     public func abort(code: Int32) -> Never { exit(code) }
 }
 

@@ -162,11 +162,21 @@ public struct ClassifierValidationRun {
 
     /// Labels come from the paths (`ClassifierAugment.label(forPath:names:)`); an unlabelled path is an error naming it.
     public init(network: Network, paths: [String], names: [String]) throws {
-        guard network.outputLayer.outputShape.count == names.count else {
-            throw SwiftnetError.invalid("\(names.count) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
+        try self.init(network: network, samples: try Self.labelled(paths, names: names), classes: names.count)
+    }
+
+    /// Samples labelled earlier (``labelled(_:names:)``), for a list evaluated again and again.
+    public init(network: Network, samples: [(path: String, label: Int)], classes: Int) throws {
+        guard network.outputLayer.outputShape.count == classes else {
+            throw SwiftnetError.invalid("\(classes) labels but the network outputs \(network.outputLayer.outputShape.count) classes")
         }
         classifier = ClassificationPipeline(network: network)
-        samples = try paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: names)) }
+        self.samples = samples
+    }
+
+    /// Each path with the label its name carries.
+    public static func labelled(_ paths: [String], names: [String]) throws -> [(path: String, label: Int)] {
+        try paths.map { ($0, try ClassifierAugment.label(forPath: $0, names: names)) }
     }
 
     /// Scores of the whole list, split across the ranks of `collective` (each classifies its consecutive share; the

@@ -143,19 +143,6 @@ public final class MPICollective: Collective {
         return (0..<size).map { Array(receive[Int(offsets[$0])..<Int(offsets[$0] + counts32[$0])]) }
     }
 
-    public func broadcast(_ bytes: [UInt8]) throws -> [UInt8] {
-        var count = [Int64(bytes.count)]
-        try check(count.withUnsafeMutableBytes { sn_mpi_bcast_bytes($0.baseAddress, 8, 0) }, "MPI_Bcast")
-        guard count[0] <= Int64(Int32.max) else {
-            throw CollectiveError(rank: rank, operation: "MPI_Bcast", message: "\(count[0]) bytes is more than one MPI message holds")
-        }
-        var buffer = rank == 0 ? bytes : [UInt8](repeating: 0, count: Int(count[0]))
-        if count[0] > 0 {
-            try check(buffer.withUnsafeMutableBytes { sn_mpi_bcast_bytes($0.baseAddress, Int32(count[0]), 0) }, "MPI_Bcast")
-        }
-        return buffer
-    }
-
     public func abort(code: Int32) -> Never {
         fflush(stdout)
         fflush(stderr)

@@ -9,10 +9,9 @@ final class GradientExchange {
     private let collective: Collective
     private let network: Network
     /// Trainables packed in backward order into buffers of about `bucketBytes`; a bucket is sent when backward has
-    /// finished its lowest layer.
+    /// finished its lowest layer (`bucketsClosingAt`).
     private struct Bucket {
         var trainables: [Trainable]
-        var lowestLayer: Int
         var buffer: Buffer
     }
     private var buckets: [Bucket] = []
@@ -66,7 +65,7 @@ final class GradientExchange {
     private func close(_ trainables: inout [Trainable], at layer: Int) {
         let count = trainables.reduce(0) { $0 + $1.update.count }
         bucketsClosingAt[layer, default: []].append(buckets.count)
-        buckets.append(Bucket(trainables: trainables, lowestLayer: layer, buffer: Buffer(count: count)))
+        buckets.append(Bucket(trainables: trainables, buffer: Buffer(count: count)))
         trainables = []
     }
 

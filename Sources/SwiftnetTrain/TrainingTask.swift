@@ -83,15 +83,15 @@ public final class DetectorTask: TrainingTask {
 
 /// Training a classifier: a `[softmax]` output, labels from the image paths, top-1 / top-5 accuracy.
 public final class ClassifierTask: TrainingTask {
-    private var validationPaths: [String]?
-    private var names: [String] = []
+    private var validation: [(path: String, label: Int)]?
+    private var classes = 0
 
     public init() {}
 
     public var isClassifier: Bool { true }
     public var metricName: String { "top-1 accuracy" }
     public var lastYolo: YoloConfig? { nil }
-    public var hasValidation: Bool { validationPaths != nil }
+    public var hasValidation: Bool { validation != nil }
 
     public func check(lists: [ImageList], dataset: TrainingDataset) -> DataCheckReport { DataCheck.checkClassification(lists: lists, names: dataset.names) }
     public func check(images: [String], dataset: TrainingDataset) -> DataCheckReport { DataCheck.checkClassification(images: images, names: dataset.names) }
@@ -108,15 +108,14 @@ public final class ClassifierTask: TrainingTask {
     public func cost(of network: Network) -> Float? { (network.outputLayer as? SoftmaxLayer)?.crossEntropy }
 
     public func loadValidation(paths: [String], dataset: TrainingDataset) throws {
-        // Every path must carry a label; checked here, before training starts.
-        for path in paths { _ = try ClassifierAugment.label(forPath: path, names: dataset.names) }
-        validationPaths = paths
-        names = dataset.names
+        // Every path must carry a label; read here, before training starts.
+        validation = try ClassifierValidationRun.labelled(paths, names: dataset.names)
+        classes = dataset.names.count
     }
 
     private func scores(network: Network, k: Int, collective: Collective) throws -> ClassifierValidationRun.Scores? {
-        guard let validationPaths, !validationPaths.isEmpty else { return nil }
-        return try ClassifierValidationRun(network: network, paths: validationPaths, names: names).evaluate(k: k, collective: collective)
+        guard let validation, !validation.isEmpty else { return nil }
+        return try ClassifierValidationRun(network: network, samples: validation, classes: classes).evaluate(k: k, collective: collective)
     }
 
     public func metric(network: Network, collective: Collective) throws -> Float {
