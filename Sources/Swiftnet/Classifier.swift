@@ -26,7 +26,7 @@ public final class Classifier: Sendable {
             throw SwiftnetError.invalid("\(cfg): not a classifier (its output layer is not [softmax])")
         }
         _ = try network.loadWeights(path: weights)
-        network.prepareForInference()
+        network.foldForInference()
         let classes = network.outputLayer.outputShape.count
         let classNames = try names.map(NamesFile.read) ?? (0..<classes).map { "class_\($0)" }
         guard classNames.count >= classes else {

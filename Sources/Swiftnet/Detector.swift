@@ -46,7 +46,7 @@ public final class Detector: Sendable {
         Gemm.configure()
         let network = try Network(config: NetworkConfig(contentsOf: cfg), batch: max(1, maxBatch))
         _ = try network.loadWeights(path: weights)
-        network.prepareForInference()
+        network.foldForInference()
         let pipeline = try DetectionPipeline(network: network, batch: max(1, maxBatch))
         let classNames = try names.map(NamesFile.read) ?? (0..<pipeline.classes).map { "class_\($0)" }
         guard classNames.count >= pipeline.classes else {

@@ -102,7 +102,7 @@ struct Benchmark: ParsableCommand {
             } else {
                 network.randomizeParameters(seed: 1)
             }
-            network.prepareForInference()
+            network.foldForInference()
             // As detect runs it: outputs that are no longer read share buffers.
             network.planMemory()
             var rng = SeededRandom(seed: 7)

@@ -77,7 +77,7 @@ struct Detect: ParsableCommand {
             let config = try cfgOptions.load(cfg)
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
             try loadInferenceWeights(network, path: weights, partial: model.partial)
-            network.prepareForInference()
+            network.foldForInference()
             var command = self
             command.model = model
             if network.detectionLayers.isEmpty {
@@ -274,7 +274,7 @@ struct Classify: ParsableCommand {
             let config = try cfgOptions.load(model.cfg!)
             let network = try Network(config: config, batch: 1, width: size.width, height: size.height)
             try loadInferenceWeights(network, path: model.weights!, partial: model.partial)
-            network.prepareForInference()
+            network.foldForInference()
             try detect.classify(network: network, paths: try expandImageArguments(images))
         }
     }

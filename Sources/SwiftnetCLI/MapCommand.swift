@@ -46,7 +46,7 @@ func evaluationNetwork(model: ModelOptions, size: SizeOptions, cfgOptions: CfgOp
     }
     let network = try Network(config: try cfgOptions.load(cfg, adjustments: adjustments), batch: 1, width: size.width, height: size.height)
     try loadInferenceWeights(network, path: weights, partial: model.partial)
-    network.prepareForInference()
+    network.foldForInference()
     return network
 }
 

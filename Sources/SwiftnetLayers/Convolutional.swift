@@ -18,9 +18,12 @@ public final class ConvolutionalLayer: Layer {
     /// `[filters][channels/groups][k][k]`.
     public private(set) var weights = Buffer(count: 0)
 
-    /// Batch-norm folded into the weights for inference (darknet's `fuse_conv_batchnorm`), computed once.
-    private var fusedWeights: Buffer?
-    private var fusedBiases: Buffer?
+    /// What inference runs with, computed once after the weights change: batch-norm folded into the weights
+    /// (darknet's `fuse_conv_batchnorm`), and the Winograd-transformed kernels when the layer runs as Winograd.
+    private var inference: (weights: Buffer, biases: Buffer, winograd: Buffer?)?
+
+    /// Whether inference runs this layer as Winograd F(4×4, 3×3) (3×3, stride 1, undilated, ≥ 8 channels and filters).
+    public var usesWinograd: Bool { Kernels.winogradApplies(geometry, filters: config.filters / config.groups) }
 
     // Training state: the pre-activation values of the last forward (batch-norm keeps its own).
     private var preActivation = Buffer(count: 0)
@@ -58,12 +61,16 @@ public final class ConvolutionalLayer: Layer {
             if c.batchNormalize { bn = BatchNormState(channels: c.filters) }
         } else if weights.count != weightCount {
             throw ShapeError("resizing changed the channel count of a convolution")
+        } else if let prepared = inference, (prepared.winograd != nil) != usesWinograd {
+            // A new size can cross the Winograd threshold: transform the kernels now, not in the next forward.
+            inference = (prepared.weights, prepared.biases, winogradKernels(prepared.weights))
         }
         return Shape(w: outW, h: outH, c: c.filters)
     }
 
     public override func workspaceCount(threads: Int) -> Int {
-        let inference = Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch, threads: threads)
+        let inference = usesWinograd ? Kernels.winogradWorkspaceCount(geometry, filters: config.filters / config.groups, threads: threads)
+            : Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch, threads: threads)
         // In the network's shared workspace, so only the largest layer counts.
         return training ? max(inference, Kernels.convolutionBatchWorkspaceCount(geometry, threads: threads),
                               Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count, threads: threads)) : inference
@@ -100,18 +107,43 @@ public final class ConvolutionalLayer: Layer {
         return out
     }
 
-    /// Folds batch-norm into weights and biases in double precision, rounding to float (spec §1.8.1).
+    /// Folds batch-norm into weights and biases in double precision, rounding to float (spec §1.8.1), and transforms
+    /// the kernels for Winograd where the layer uses it. Called when weights are loaded; inference then reads only.
     public override func prepareForInference() {
-        guard let bn else { return }
-        let folded = bn.fold(weights: weights, biases: biases, perChannel: weightCount / config.filters)
-        fusedWeights = folded.weights
-        fusedBiases = folded.biases
+        let folded = foldedInPlace ? nil : bn.map { $0.fold(weights: weights, biases: biases, perChannel: weightCount / config.filters) }
+        let w = folded?.weights ?? weights
+        inference = (w, folded?.biases ?? biases, winogradKernels(w))
+    }
+
+    private func winogradKernels(_ w: Buffer) -> Buffer? {
+        guard usesWinograd else { return nil }
+        let groups = config.groups
+        return Kernels.winogradWeights(w.pointer, groups: groups, filters: config.filters / groups, channels: inputShape.c / groups)
     }
 
     /// Invalidates the folded copy (after the raw parameters change, e.g. in training).
     public func invalidateInferenceCache() {
-        fusedWeights = nil
-        fusedBiases = nil
+        inference = nil
+    }
+
+    /// Whether `weights` and `biases` hold batch-norm folded in (``foldBatchNormInPlace()``), not the file's values.
+    public private(set) var foldedInPlace = false
+
+    /// darknet's `fuse_conv_batchnorm`: writes the folded weights and biases over the raw ones, so inference keeps
+    /// no second copy. Only for inference-only networks (``Network/foldForInference()``).
+    func foldBatchNormInPlace() {
+        guard let bn, !foldedInPlace else { return }
+        let folded = bn.fold(weights: weights, biases: biases, perChannel: weightCount / config.filters)
+        weights.pointer.update(from: folded.weights.pointer, count: weights.count)
+        biases.pointer.update(from: folded.biases.pointer, count: biases.count)
+        foldedInPlace = true
+        inference = nil
+    }
+
+    /// New raw parameters were written (weights loaded or initialised).
+    func parametersReplaced() {
+        foldedInPlace = false
+        inference = nil
     }
 
     public override func forward(_ ctx: ForwardContext) {
@@ -122,9 +154,14 @@ public final class ConvolutionalLayer: Layer {
         let g = geometry
         let groups = config.groups
         let m = config.filters / groups
-        if config.batchNormalize && fusedWeights == nil { prepareForInference() }
-        let w = fusedWeights ?? weights
-        let bias = fusedBiases ?? biases
+        if inference == nil { prepareForInference() }
+        guard let (w, bias, winograd) = inference else { return }
+        if let winograd, usesWinograd {
+            Kernels.convolutionWinograd(g, groups: groups, filters: m, batch: ctx.batch, transformed: winograd.pointer, bias: bias.pointer,
+                                        activation: config.activation, input: ctx.input, output: output.pointer, workspace: ctx.workspace,
+                                        threads: ctx.threads)
+            return
+        }
         Kernels.convolutionInference(g, groups: groups, filters: m, batch: ctx.batch, weights: w.pointer, bias: bias.pointer,
                                      activation: config.activation, input: ctx.input, output: output.pointer, workspace: ctx.workspace,
                                      threads: ctx.threads)

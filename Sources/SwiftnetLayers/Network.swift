@@ -311,6 +311,18 @@ public final class Network {
     /// Whether the weights have been prepared for inference since they last changed.
     private var inferencePrepared = false
 
+    /// Folds batch-norm into the convolution weights in place (darknet's `fuse_conv_batchnorm`) and prepares every
+    /// layer for inference, without keeping a second copy of the weights. The network is inference-only from then on:
+    /// ``saveWeights(path:header:layerLimit:)`` refuses until weights are loaded again.
+    public func foldForInference() {
+        for case let conv as ConvolutionalLayer in layers { conv.foldBatchNormInPlace() }
+        batchNormFolded = layers.contains { ($0 as? ConvolutionalLayer)?.foldedInPlace == true }
+        prepareForInference()
+    }
+
+    /// Whether ``foldForInference()`` has replaced raw weights with folded ones.
+    public private(set) var batchNormFolded = false
+
     // MARK: - Weights
 
     /// The parameter records in `.weights` order, honouring `dontload`/`dontloadscales`.
@@ -342,8 +354,9 @@ public final class Network {
         let result = try WeightsFile.load(path: path, records: weightsRecords(), allowPartial: allowPartial)
         weightsHeader = result.header
         inferencePrepared = false
+        batchNormFolded = false
         for layer in layers {
-            if let conv = layer as? ConvolutionalLayer { conv.transposeWeightsForFlipped(); conv.invalidateInferenceCache() }
+            if let conv = layer as? ConvolutionalLayer { conv.parametersReplaced(); conv.transposeWeightsForFlipped() }
             if result.header.transposed, let connected = layer as? ConnectedLayer { connected.transposeWeights(fromInputsMajor: true) }
         }
         return result
@@ -352,6 +365,9 @@ public final class Network {
     /// Saves all parameters with `header` (default: the header of the loaded file, so a load→save is byte-identical);
     /// with `layerLimit` only the records of layers `0 ..< layerLimit` (darknet's `partial`).
     public func saveWeights(path: String, header: WeightsHeader? = nil, layerLimit: Int? = nil) throws {
+        if batchNormFolded {
+            throw SwiftnetError.invalid("\(path): not written: this network's batch-norm was folded into its weights for inference")
+        }
         let h = header ?? weightsHeader
         var transposedConnected: [ConnectedLayer] = []
         if h.transposed {
@@ -386,13 +402,14 @@ extension Network {
     /// ±sqrt(2/inputs), biases 0, batch-norm scales 1 and rolling statistics 0/1.
     public func randomizeParameters(seed: UInt64) {
         inferencePrepared = false
+        batchNormFolded = false
         var rng = SeededRandom(seed: seed)
         for layer in layers {
             if let conv = layer as? ConvolutionalLayer {
                 let fanIn = Float(conv.weightCount / conv.config.filters)
                 let scale = (2 / fanIn).squareRoot()
+                conv.parametersReplaced()
                 for i in 0..<conv.weights.count { conv.weights[i] = rng.uniform(-scale, scale) }
-                conv.invalidateInferenceCache()
             } else if let connected = layer as? ConnectedLayer {
                 let scale = (2 / Float(connected.inputShape.count)).squareRoot()
                 for i in 0..<connected.weights.count { connected.weights[i] = rng.uniform(-scale, scale) }

@@ -17,4 +17,20 @@ int sn_activation_backward(int kind, const float *x, const float *delta, float *
 /// threshold of `mmap_threshold` bytes); returns 1 when applied, 0 where the C library has no such settings.
 int sn_bound_allocator(int arenas, int mmap_threshold);
 
+/// Winograd F(4×4, 3×3): floats of per-call row scratch the input and output transforms need for `tilesW` tiles a row.
+long sn_winograd_rows_count(long tilesW);
+
+/// Input transform of channels [c0, c1) and tile rows [ty0, ty1) of a `H×W` image (channel c at `in + c·H·W`) with
+/// zero padding `pad`: V[ξ·xiStride + c·ldv + (ty−ty0)·tilesW + tx] for ξ < 36.
+void sn_winograd_input(const float *in, long H, long W, long pad, long tilesW, long ty0, long ty1, long c0, long c1,
+                       float *V, long ldv, long xiStride, float *rows);
+
+/// Output transform of filters [m0, m1) and tile rows [ty0, ty1) from M[ξ·xiStride + m·ldm + (ty−ty0)·tilesW + tx],
+/// plus `bias[m]` (may be NULL), into the `OH×OW` planes at `out + m·OH·OW`.
+void sn_winograd_output(const float *Mx, long ldm, long xiStride, long tilesW, long ty0, long ty1, long m0, long m1,
+                        long OH, long OW, const float *bias, float *out, float *rows);
+
+/// Transformed 3×3 kernels: U[ξ][m][c] = (G·w[m][c]·Gᵀ)[ξ] for `M` filters of `C` channels, computed in double.
+void sn_winograd_weights(const float *w, long M, long C, float *U);
+
 #endif

@@ -1,0 +1,137 @@
+import CKernels
+import SwiftnetFormat
+
+/// How a Winograd F(4×4, 3×3) convolution is cut into work: tiles of 4×4 outputs, grouped in blocks of whole tile
+/// rows sized so one block's transformed input and products stay near the core's cache.
+public struct WinogradPlan: Equatable, Sendable {
+    public var tilesW: Int
+    public var tilesH: Int
+    /// Tile rows per block.
+    public var rowsPerBlock: Int
+    public var blocks: Int { (tilesH + rowsPerBlock - 1) / rowsPerBlock }
+    public var tilesPerBlock: Int { rowsPerBlock * tilesW }
+
+    /// Floats of transformed input and products for one block, plus the transforms' row scratch.
+    func blockFloats(channels: Int, filters: Int) -> Int {
+        36 * (channels + filters) * tilesPerBlock + sn_winograd_rows_count(tilesW)
+    }
+}
+
+public extension Kernels {
+    /// Tiles per block aimed at: the transformed block of a layer (36·(C+M) floats a tile) near 1.5 MiB, and never
+    /// fewer than 64 tiles so that the 36 products stay efficient GEMMs.
+    static let winogradBlockBytes = 3 << 19
+
+    /// Whether a convolution can run as Winograd F(4×4, 3×3): 3×3 kernels, stride 1, no dilation, and enough channels
+    /// and filters for the transforms to pay for themselves.
+    static func winogradEligible(_ g: ConvGeometry, filters m: Int) -> Bool {
+        g.kernel == 3 && g.strideX == 1 && g.strideY == 1 && g.dilation == 1 && g.channels >= 8 && m >= 8
+    }
+
+    /// Output tiles an image needs before Winograd wins: below it the transformed kernels (4× the weights) are read
+    /// for too few tiles, and the GEMM on the plain weights is faster.
+    static let winogradMinimumTiles = 36
+
+    /// Whether a convolution runs as Winograd at this size (``winogradEligible(_:filters:)`` and enough tiles).
+    static func winogradApplies(_ g: ConvGeometry, filters m: Int) -> Bool {
+        winogradEligible(g, filters: m) && ((g.outWidth + 3) / 4) * ((g.outHeight + 3) / 4) >= winogradMinimumTiles
+    }
+
+    static func winogradPlan(_ g: ConvGeometry, filters m: Int) -> WinogradPlan {
+        let tilesW = (g.outWidth + 3) / 4, tilesH = (g.outHeight + 3) / 4
+        let target = max(64, winogradBlockBytes / (4 * 36 * (g.channels + m)))
+        let rows = min(tilesH, max(1, (target + tilesW / 2) / tilesW))
+        // Equal blocks: the same number of blocks, as few rows each as that needs.
+        let blocks = (tilesH + rows - 1) / rows
+        return WinogradPlan(tilesW: tilesW, tilesH: tilesH, rowsPerBlock: (tilesH + blocks - 1) / blocks)
+    }
+
+    /// Transformed weights for ``convolutionWinograd(_:groups:filters:batch:transformed:bias:activation:input:output:workspace:threads:)``:
+    /// `groups` blocks of `[36][filters][channels]`.
+    static func winogradWeights(_ weights: UnsafePointer<Float>, groups: Int, filters m: Int, channels c: Int) -> Buffer {
+        let u = Buffer(count: groups * 36 * m * c)
+        for group in 0..<groups {
+            sn_winograd_weights(weights + group * m * c * 9, m, c, u.pointer + group * 36 * m * c)
+        }
+        return u
+    }
+
+    /// Scratch floats the Winograd convolution needs.
+    static func winogradWorkspaceCount(_ g: ConvGeometry, filters m: Int, threads: Int) -> Int {
+        let plan = winogradPlan(g, filters: m)
+        let threads = max(1, threads)
+        // Per-worker blocks, or one shared block plus per-thread row scratch.
+        return max(threads * plan.blockFloats(channels: g.channels, filters: m),
+                   plan.blockFloats(channels: g.channels, filters: m) + threads * sn_winograd_rows_count(plan.tilesW))
+    }
+
+    /// A 3×3 stride-1 convolution with bias and activation over `batch` images by Winograd F(4×4, 3×3): input tiles
+    /// transformed, 36 GEMMs against the transformed weights (`winogradWeights`), products transformed back. Blocks of
+    /// tile rows go to workers whole when there are enough of them; otherwise each block's three stages are split
+    /// across the threads (channels, products, filters).
+    static func convolutionWinograd(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int, transformed u: UnsafePointer<Float>,
+                                    bias: UnsafePointer<Float>?, activation: Activation, input: UnsafePointer<Float>,
+                                    output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>, threads: Int) {
+        let plan = winogradPlan(g, filters: m)
+        let c = g.channels, oh = g.outHeight, ow = g.outWidth
+        let threads = max(1, threads)
+        let elementwise: Activation = activation.isChannelwise ? .linear : activation
+        let groupInput = c * g.height * g.width, groupOutput = m * oh * ow
+        let blockFloats = plan.blockFloats(channels: c, filters: m)
+        let rowsCount = sn_winograd_rows_count(plan.tilesW)
+        let units = batch * groups * plan.blocks
+
+        // One block: transformed input V[36][c][tiles], products P[36][m][tiles].
+        func stages(unit: Int, scratch: UnsafeMutablePointer<Float>, split: Bool) {
+            let block = unit % plan.blocks, bg = unit / plan.blocks, group = bg % groups
+            let ty0 = block * plan.rowsPerBlock, ty1 = min(plan.tilesH, ty0 + plan.rowsPerBlock)
+            let tiles = (ty1 - ty0) * plan.tilesW
+            let v = scratch, p = scratch + 36 * c * tiles
+            let rows = scratch + 36 * (c + m) * tiles
+            let source = input + bg * groupInput, target = output + bg * groupOutput
+            let weights = u + group * 36 * m * c
+            let groupBias = bias.map { $0 + group * m }
+            let oy0 = 4 * ty0, oy1 = min(oh, 4 * ty1)
+            func transformOut(_ filters: Range<Int>, rows: UnsafeMutablePointer<Float>) {
+                sn_winograd_output(p, tiles, m * tiles, plan.tilesW, ty0, ty1, filters.lowerBound, filters.upperBound,
+                                   oh, ow, groupBias, target, rows)
+                if elementwise != .linear {
+                    for f in filters { activateRange(target + f * oh * ow + oy0 * ow, 0..<((oy1 - oy0) * ow), elementwise) }
+                }
+            }
+            if !split {
+                sn_winograd_input(source, g.height, g.width, g.pad, plan.tilesW, ty0, ty1, 0, c, v, tiles, c * tiles, rows)
+                for xi in 0..<36 {
+                    Gemm.sgemm(transA: false, transB: false, m: m, n: tiles, k: c, alpha: 1, a: weights + xi * m * c, lda: c,
+                               b: v + xi * c * tiles, ldb: tiles, beta: 0, c: p + xi * m * tiles, ldc: tiles)
+                }
+                transformOut(0..<m, rows: rows)
+                return
+            }
+            Parallel.tasks(threads, threads: threads) { part, worker in
+                let lo = c * part / threads, hi = c * (part + 1) / threads
+                if lo < hi {
+                    sn_winograd_input(source, g.height, g.width, g.pad, plan.tilesW, ty0, ty1, lo, hi, v, tiles, c * tiles,
+                                      rows + worker * rowsCount)
+                }
+            }
+            Parallel.tasks(36, threads: threads) { xi, _ in
+                Gemm.sgemm(transA: false, transB: false, m: m, n: tiles, k: c, alpha: 1, a: weights + xi * m * c, lda: c,
+                           b: v + xi * c * tiles, ldb: tiles, beta: 0, c: p + xi * m * tiles, ldc: tiles)
+            }
+            Parallel.tasks(threads, threads: threads) { part, worker in
+                let lo = m * part / threads, hi = m * (part + 1) / threads
+                if lo < hi { transformOut(lo..<hi, rows: rows + worker * rowsCount) }
+            }
+        }
+
+        if units >= threads {
+            Parallel.tasks(units, threads: threads) { unit, worker in
+                stages(unit: unit, scratch: workspace + worker * blockFloats, split: false)
+            }
+        } else {
+            for unit in 0..<units { stages(unit: unit, scratch: workspace, split: true) }
+        }
+        if activation.isChannelwise { activate(output, batch: batch, channels: m * groups, spatial: oh * ow, activation) }
+    }
+}

@@ -1,0 +1,106 @@
+import SwiftnetCore
+import SwiftnetFormat
+import XCTest
+
+/// Winograd F(4×4, 3×3) against direct sums in double precision: odd sizes (partial edge tiles), padding 0–2, groups,
+/// batches, 1–4 threads (both the whole-block-per-worker and the split-stages schedules).
+final class WinogradTests: XCTestCase {
+    struct Case {
+        var channels, filters, height, width, pad, groups, batch: Int
+        var activation: Activation
+    }
+
+    func direct(_ c: Case, input: [Float], weights: [Float], bias: [Float], outH: Int, outW: Int) -> [Float] {
+        let cin = c.channels / c.groups, mg = c.filters / c.groups
+        var out = [Float](repeating: 0, count: c.batch * c.filters * outH * outW)
+        for b in 0..<c.batch {
+            for f in 0..<c.filters {
+                let group = f / mg
+                for y in 0..<outH {
+                    for x in 0..<outW {
+                        var sum = Double(bias[f])
+                        for ci in 0..<cin {
+                            let channel = group * cin + ci
+                            for ky in 0..<3 {
+                                for kx in 0..<3 {
+                                    let iy = y - c.pad + ky, ix = x - c.pad + kx
+                                    guard iy >= 0, iy < c.height, ix >= 0, ix < c.width else { continue }
+                                    sum += Double(weights[((f * cin + ci) * 3 + ky) * 3 + kx])
+                                        * Double(input[((b * c.channels + channel) * c.height + iy) * c.width + ix])
+                                }
+                            }
+                        }
+                        out[((b * c.filters + f) * outH + y) * outW + x] = Float(sum)
+                    }
+                }
+            }
+        }
+        out.withUnsafeMutableBufferPointer {
+            Kernels.activate($0.baseAddress!, batch: c.batch, channels: c.filters, spatial: outH * outW, c.activation)
+        }
+        return out
+    }
+
+    func testWinogradMatchesDirectSums() {
+        let cases = [
+            Case(channels: 8, filters: 8, height: 13, width: 13, pad: 1, groups: 1, batch: 1, activation: .linear),
+            Case(channels: 12, filters: 9, height: 17, width: 23, pad: 1, groups: 1, batch: 2, activation: .leaky),
+            Case(channels: 16, filters: 10, height: 9, width: 30, pad: 0, groups: 1, batch: 3, activation: .mish),
+            Case(channels: 16, filters: 16, height: 11, width: 7, pad: 2, groups: 2, batch: 1, activation: .logistic),
+            Case(channels: 10, filters: 12, height: 5, width: 5, pad: 1, groups: 1, batch: 1, activation: .normalizeChannels),
+            Case(channels: 9, filters: 8, height: 64, width: 61, pad: 1, groups: 1, batch: 1, activation: .leaky),
+        ]
+        for (index, c) in cases.enumerated() {
+            let cin = c.channels / c.groups, mg = c.filters / c.groups
+            let g = ConvGeometry(channels: cin, height: c.height, width: c.width, kernel: 3, strideX: 1, strideY: 1, pad: c.pad,
+                                 dilation: 1, outHeight: c.height + 2 * c.pad - 2, outWidth: c.width + 2 * c.pad - 2)
+            XCTAssertTrue(Kernels.winogradEligible(g, filters: mg))
+            var rng = SeededRandom(seed: UInt64(index + 1))
+            let input = (0..<(c.batch * c.channels * c.height * c.width)).map { _ in rng.uniform(-1, 1) }
+            let weights = (0..<(c.filters * cin * 9)).map { _ in rng.uniform(-0.5, 0.5) }
+            let bias = (0..<c.filters).map { _ in rng.uniform(-0.3, 0.3) }
+            let expected = direct(c, input: input, weights: weights, bias: bias, outH: g.outHeight, outW: g.outWidth)
+            let transformed = weights.withUnsafeBufferPointer {
+                Kernels.winogradWeights($0.baseAddress!, groups: c.groups, filters: mg, channels: cin)
+            }
+            for threads in 1...4 {
+                var output = [Float](repeating: .nan, count: expected.count)
+                let workspace = Buffer(count: Kernels.winogradWorkspaceCount(g, filters: mg, threads: threads))
+                input.withUnsafeBufferPointer { src in bias.withUnsafeBufferPointer { b in output.withUnsafeMutableBufferPointer { out in
+                    Kernels.convolutionWinograd(g, groups: c.groups, filters: mg, batch: c.batch, transformed: transformed.pointer,
+                                                bias: b.baseAddress!, activation: c.activation, input: src.baseAddress!,
+                                                output: out.baseAddress!, workspace: workspace.pointer, threads: threads)
+                } } }
+                let worst = zip(output, expected).map { abs($0 - $1).isNaN ? Float.infinity : abs($0 - $1) }.max() ?? .infinity
+                XCTAssertLessThan(worst, 2e-5, "case \(index), \(threads) threads")
+            }
+        }
+    }
+
+    func testPlanCoversEveryTileRowOnce() {
+        for (size, channels) in [(13, 512), (26, 256), (104, 64), (416, 32), (7, 8)] {
+            let g = ConvGeometry(channels: channels, height: size, width: size, kernel: 3, strideX: 1, strideY: 1, pad: 1,
+                                 dilation: 1, outHeight: size, outWidth: size)
+            let plan = Kernels.winogradPlan(g, filters: channels)
+            XCTAssertEqual(plan.tilesW, (size + 3) / 4)
+            XCTAssertGreaterThanOrEqual(plan.blocks * plan.rowsPerBlock, plan.tilesH)
+            XCTAssertLessThan((plan.blocks - 1) * plan.rowsPerBlock, plan.tilesH, "no empty block at \(size)")
+        }
+    }
+
+    func testSmallChannelCountsAndStridesStayOnGemm() {
+        let first = ConvGeometry(channels: 3, height: 416, width: 416, kernel: 3, strideX: 1, strideY: 1, pad: 1, dilation: 1,
+                                 outHeight: 416, outWidth: 416)
+        XCTAssertFalse(Kernels.winogradApplies(first, filters: 32))
+        var strided = first
+        strided.channels = 64
+        strided.strideX = 2
+        strided.strideY = 2
+        XCTAssertFalse(Kernels.winogradApplies(strided, filters: 64))
+        // 13×13 outputs are 16 tiles: eligible, but the plain GEMM is used.
+        let small = ConvGeometry(channels: 512, height: 13, width: 13, kernel: 3, strideX: 1, strideY: 1, pad: 1, dilation: 1,
+                                 outHeight: 13, outWidth: 13)
+        XCTAssertTrue(Kernels.winogradEligible(small, filters: 512))
+        XCTAssertFalse(Kernels.winogradApplies(small, filters: 512))
+    }
+}
