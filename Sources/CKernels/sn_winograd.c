@@ -70,7 +70,7 @@ INLINE void input_body(const float *in, long H, long W, long pad, long tilesW, l
 }
 
 INLINE void output_body(const float *Mx, long ldm, long xiStride, long tilesW, long ty0, long ty1, long m0, long m1,
-                        long OH, long OW, const float *bias, float *out, float *rows) {
+                        long OH, long OW, const float *bias, int accumulate, float *out, float *rows) {
     const long Wq = 4 * tilesW;
     float *s = rows;               // 6 rows × Wq: Aᵀ applied along each tile's columns
     float *y = rows + 6 * Wq;      // 4 output rows × Wq
@@ -102,7 +102,14 @@ INLINE void output_body(const float *Mx, long ldm, long xiStride, long tilesW, l
             float *dst = out + m * OH * OW;
             for (long k = 0; k < 4; k++) {
                 long oy = 4 * ty + k;
-                if (oy < OH) memcpy(dst + oy * OW, y + k * Wq, sizeof(float) * OW);
+                if (oy >= OH) break;
+                if (accumulate) {
+                    float *d = dst + oy * OW;
+                    const float *src = y + k * Wq;
+                    for (long x = 0; x < OW; x++) d[x] += src[x];
+                } else {
+                    memcpy(dst + oy * OW, y + k * Wq, sizeof(float) * OW);
+                }
             }
         }
     }
@@ -120,13 +127,13 @@ static void input_generic(const float *in, long H, long W, long pad, long tilesW
 
 __attribute__((target("avx512f"))) static void output_avx512(const float *Mx, long ldm, long xiStride, long tilesW, long ty0,
                                                               long ty1, long m0, long m1, long OH, long OW, const float *bias,
-                                                              float *out, float *rows) {
-    output_body(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, out, rows);
+                                                              int accumulate, float *out, float *rows) {
+    output_body(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, accumulate, out, rows);
 }
 
 static void output_generic(const float *Mx, long ldm, long xiStride, long tilesW, long ty0, long ty1, long m0, long m1,
-                           long OH, long OW, const float *bias, float *out, float *rows) {
-    output_body(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, out, rows);
+                           long OH, long OW, const float *bias, int accumulate, float *out, float *rows) {
+    output_body(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, accumulate, out, rows);
 }
 
 long sn_winograd_rows_count(long tilesW) { return 12 * (4 * tilesW + 2); }
@@ -138,26 +145,53 @@ void sn_winograd_input(const float *in, long H, long W, long pad, long tilesW, l
 }
 
 void sn_winograd_output(const float *Mx, long ldm, long xiStride, long tilesW, long ty0, long ty1, long m0, long m1,
-                        long OH, long OW, const float *bias, float *out, float *rows) {
-    if (sn_simd_level() >= 2) output_avx512(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, out, rows);
-    else output_generic(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, out, rows);
+                        long OH, long OW, const float *bias, int accumulate, float *out, float *rows) {
+    if (sn_simd_level() >= 2) output_avx512(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, accumulate, out, rows);
+    else output_generic(Mx, ldm, xiStride, tilesW, ty0, ty1, m0, m1, OH, OW, bias, accumulate, out, rows);
 }
 
-void sn_winograd_weights(const float *w, long M, long C, float *U) {
-    // G·g·Gᵀ in double, one 3×3 kernel at a time; U[ξ][m][c].
-    static const double G[6][3] = {
-        {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-        {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+// G·g·Gᵀ for one 3×3 kernel g (row-major), G = [1/4 0 0; −1/6 −1/6 −1/6; −1/6 1/6 −1/6; 1/24 1/12 1/6; 1/24 −1/12 1/6; 0 0 1].
+#define G3(g0, g1, g2, o0, o1, o2, o3, o4, o5) do {                  \
+    o0 = 0.25f * g0;                                                  \
+    o1 = -(g0 + g1 + g2) * (1.0f / 6);                               \
+    o2 = -(g0 - g1 + g2) * (1.0f / 6);                               \
+    o3 = g0 * (1.0f / 24) + g1 * (1.0f / 12) + g2 * (1.0f / 6);       \
+    o4 = g0 * (1.0f / 24) - g1 * (1.0f / 12) + g2 * (1.0f / 6);       \
+    o5 = g2;                                                          \
+} while (0)
+
+INLINE void weights_body(const float *w, long M, long C, int flipped, float *U) {
+    // Plain: U[ξ][m][c] from w[m][c]. Flipped (the input-delta convolution): U[ξ][c][m] from w[m][c] turned by 180°.
+    const long plane = M * C;
     for (long m = 0; m < M; m++) {
         for (long c = 0; c < C; c++) {
-            const float *g = w + (m * C + c) * 9;
-            double tmp[6][3];
-            for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 3; j++)
-                    tmp[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
-            for (int i = 0; i < 6; i++)
-                for (int k = 0; k < 6; k++)
-                    U[((long)(6 * i + k) * M + m) * C + c] = (float)(tmp[i][0] * G[k][0] + tmp[i][1] * G[k][1] + tmp[i][2] * G[k][2]);
+            const float *k = w + (m * C + c) * 9;
+            float g[9];
+            for (int j = 0; j < 9; j++) g[j] = flipped ? k[8 - j] : k[j];
+            float t[6][3];
+            for (int j = 0; j < 3; j++) G3(g[j], g[3 + j], g[6 + j], t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j]);
+            float *u = U + (flipped ? c * M + m : m * C + c);
+            for (int i = 0; i < 6; i++) {
+                float o0, o1, o2, o3, o4, o5;
+                G3(t[i][0], t[i][1], t[i][2], o0, o1, o2, o3, o4, o5);
+                u[(6 * i) * plane] = o0;
+                u[(6 * i + 1) * plane] = o1;
+                u[(6 * i + 2) * plane] = o2;
+                u[(6 * i + 3) * plane] = o3;
+                u[(6 * i + 4) * plane] = o4;
+                u[(6 * i + 5) * plane] = o5;
+            }
         }
     }
+}
+
+__attribute__((target("avx512f"))) static void weights_avx512(const float *w, long M, long C, int flipped, float *U) {
+    weights_body(w, M, C, flipped, U);
+}
+
+static void weights_generic(const float *w, long M, long C, int flipped, float *U) { weights_body(w, M, C, flipped, U); }
+
+void sn_winograd_weights(const float *w, long M, long C, int flipped, float *U) {
+    if (sn_simd_level() >= 2) weights_avx512(w, M, C, flipped, U);
+    else weights_generic(w, M, C, flipped, U);
 }

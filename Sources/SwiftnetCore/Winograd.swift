@@ -46,14 +46,34 @@ public extension Kernels {
         return WinogradPlan(tilesW: tilesW, tilesH: tilesH, rowsPerBlock: (tilesH + blocks - 1) / blocks)
     }
 
-    /// Transformed weights for ``convolutionWinograd(_:groups:filters:batch:transformed:bias:activation:input:output:workspace:threads:)``:
+    /// Transformed weights for ``convolutionWinograd(_:groups:filters:batch:transformed:bias:activation:accumulate:input:output:workspace:threads:)``:
     /// `groups` blocks of `[36][filters][channels]`.
     static func winogradWeights(_ weights: UnsafePointer<Float>, groups: Int, filters m: Int, channels c: Int) -> Buffer {
         let u = Buffer(count: groups * 36 * m * c)
-        for group in 0..<groups {
-            sn_winograd_weights(weights + group * m * c * 9, m, c, u.pointer + group * 36 * m * c)
-        }
+        winogradWeights(weights, groups: groups, filters: m, channels: c, flipped: false, into: u.pointer)
         return u
+    }
+
+    /// Transformed weights written into `u` (`groups·36·m·c` floats). With `flipped`, the kernels of the input-delta
+    /// convolution: `groups` blocks of `[36][c][m]`, each kernel turned by 180°.
+    static func winogradWeights(_ weights: UnsafePointer<Float>, groups: Int, filters m: Int, channels c: Int, flipped: Bool,
+                                into u: UnsafeMutablePointer<Float>) {
+        for group in 0..<groups {
+            sn_winograd_weights(weights + group * m * c * 9, m, c, flipped ? 1 : 0, u + group * 36 * m * c)
+        }
+    }
+
+    /// The geometry of the input-delta convolution of a Winograd-eligible layer: the output delta (`filters` channels)
+    /// convolved with the turned kernels and padding `2 − pad` gives back the input's size.
+    static func winogradInputDeltaGeometry(_ g: ConvGeometry, filters m: Int) -> ConvGeometry {
+        ConvGeometry(channels: m, height: g.outHeight, width: g.outWidth, kernel: 3, strideX: 1, strideY: 1, pad: 2 - g.pad,
+                     dilation: 1, outHeight: g.height, outWidth: g.width)
+    }
+
+    /// Whether training's input delta can run as Winograd too (padding up to 2, so that `2 − pad` is a padding).
+    static func winogradInputDeltaApplies(_ g: ConvGeometry, filters m: Int) -> Bool {
+        winogradApplies(g, filters: m) && (0...2).contains(g.pad)
+            && winogradApplies(winogradInputDeltaGeometry(g, filters: m), filters: g.channels)
     }
 
     /// Scratch floats the Winograd convolution needs.
@@ -68,10 +88,13 @@ public extension Kernels {
     /// A 3×3 stride-1 convolution with bias and activation over `batch` images by Winograd F(4×4, 3×3): input tiles
     /// transformed, 36 GEMMs against the transformed weights (`winogradWeights`), products transformed back. Blocks of
     /// tile rows go to workers whole when there are enough of them; otherwise each block's three stages are split
-    /// across the threads (channels, products, filters).
+    /// across the threads (channels, products, filters). With `accumulate` the result is added to `output` (bias
+    /// and activation are then not allowed).
     static func convolutionWinograd(_ g: ConvGeometry, groups: Int, filters m: Int, batch: Int, transformed u: UnsafePointer<Float>,
-                                    bias: UnsafePointer<Float>?, activation: Activation, input: UnsafePointer<Float>,
-                                    output: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>, threads: Int) {
+                                    bias: UnsafePointer<Float>?, activation: Activation, accumulate: Bool = false,
+                                    input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                                    workspace: UnsafeMutablePointer<Float>, threads: Int) {
+        precondition(!accumulate || (bias == nil && activation == .linear), "accumulating Winograd takes no bias or activation")
         let plan = winogradPlan(g, filters: m)
         let c = g.channels, oh = g.outHeight, ow = g.outWidth
         let threads = max(1, threads)
@@ -94,7 +117,7 @@ public extension Kernels {
             let oy0 = 4 * ty0, oy1 = min(oh, 4 * ty1)
             func transformOut(_ filters: Range<Int>, rows: UnsafeMutablePointer<Float>) {
                 sn_winograd_output(p, tiles, m * tiles, plan.tilesW, ty0, ty1, filters.lowerBound, filters.upperBound,
-                                   oh, ow, groupBias, target, rows)
+                                   oh, ow, groupBias, accumulate ? 1 : 0, target, rows)
                 if elementwise != .linear {
                     for f in filters { activateRange(target + f * oh * ow + oy0 * ow, 0..<((oy1 - oy0) * ow), elementwise) }
                 }

@@ -23,7 +23,10 @@ public final class ConvolutionalLayer: Layer {
     private var inference: (weights: Buffer, biases: Buffer, winograd: Buffer?)?
 
     /// Whether inference runs this layer as Winograd F(4×4, 3×3) (3×3, stride 1, undilated, ≥ 8 channels and filters).
-    public var usesWinograd: Bool { Kernels.winogradApplies(geometry, filters: config.filters / config.groups) }
+    public var usesWinograd: Bool { allowWinograd && Kernels.winogradApplies(geometry, filters: config.filters / config.groups) }
+
+    /// The network's plan allows Winograd (``Network/winograd``).
+    var allowWinograd = true
 
     // Training state: the pre-activation values of the last forward (batch-norm keeps its own).
     private var preActivation = Buffer(count: 0)
@@ -72,8 +75,14 @@ public final class ConvolutionalLayer: Layer {
         let inference = usesWinograd ? Kernels.winogradWorkspaceCount(geometry, filters: config.filters / config.groups, threads: threads)
             : Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch, threads: threads)
         // In the network's shared workspace, so only the largest layer counts.
-        return training ? max(inference, Kernels.convolutionBatchWorkspaceCount(geometry, threads: threads),
-                              Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count, threads: threads)) : inference
+        guard training else { return inference }
+        let m = config.filters / config.groups
+        let winograd = allowWinograd && Kernels.winogradEligible(geometry, filters: m)
+            ? max(Kernels.winogradWorkspaceCount(geometry, filters: m, threads: threads),
+                  Kernels.winogradWorkspaceCount(Kernels.winogradInputDeltaGeometry(geometry, filters: m), filters: geometry.channels, threads: threads))
+            : 0
+        return max(inference, winograd, Kernels.convolutionBatchWorkspaceCount(geometry, threads: threads),
+                   Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count, threads: threads))
     }
 
     public override var trainables: [Trainable] { [biasTrainable, weightTrainable] + (bn.map { [$0.scaleTrainable] } ?? []) }
@@ -84,8 +93,15 @@ public final class ConvolutionalLayer: Layer {
         let n = batch * outputShape.count
         if preActivation.count != n { preActivation = Buffer(count: n) }
         bn?.allocateTraining(count: n)
+        if allowWinograd, Kernels.winogradEligible(geometry, filters: config.filters / config.groups), trainingWinograd == nil {
+            trainingWinograd = (Buffer(count: weights.count * 4), Buffer(count: weights.count * 4))
+        }
         _ = trainables
     }
+
+    /// Training's Winograd kernels (36 per 3×3 kernel, so 4× the weights): the forward ones and the turned ones of the
+    /// input-delta convolution, transformed from the current weights in every forward.
+    private var trainingWinograd: (forward: Buffer, inputDelta: Buffer)?
 
     public override var parameters: [ParameterArray] {
         [ParameterArray(name: "biases", buffer: biases)] + (bn?.parameters ?? []) + [ParameterArray(name: "weights", buffer: weights)]
@@ -174,8 +190,15 @@ public final class ConvolutionalLayer: Layer {
         let groups = config.groups
         let m = config.filters / groups
         let spatial = g.outSpatial
-        Kernels.convolutionBatch(g, groups: groups, filters: m, batch: ctx.batch, weights: weights.pointer, input: ctx.input,
-                                 output: output.pointer, workspace: ctx.workspace, threads: ctx.threads)
+        if let kernels = trainingWinograd, usesWinograd {
+            Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: g.channels, flipped: false, into: kernels.forward.pointer)
+            Kernels.convolutionWinograd(g, groups: groups, filters: m, batch: ctx.batch, transformed: kernels.forward.pointer, bias: nil,
+                                        activation: .linear, input: ctx.input, output: output.pointer, workspace: ctx.workspace,
+                                        threads: ctx.threads)
+        } else {
+            Kernels.convolutionBatch(g, groups: groups, filters: m, batch: ctx.batch, weights: weights.pointer, input: ctx.input,
+                                     output: output.pointer, workspace: ctx.workspace, threads: ctx.threads)
+        }
         let count = ctx.batch * outputShape.count
         if let bn {
             bn.forwardTraining(output.pointer, beta: biases, batch: ctx.batch, spatial: spatial, output: preActivation.pointer)
@@ -204,10 +227,21 @@ public final class ConvolutionalLayer: Layer {
         } else {
             Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: biasTrainable.update.pointer)
         }
-        Kernels.convolutionBackward(geometry, groups: config.groups, filters: config.filters / config.groups, batch: ctx.batch,
+        let groups = config.groups, m = config.filters / groups
+        // The input delta of a 3×3 stride-1 layer is itself a 3×3 convolution (turned kernels): Winograd as well.
+        let winogradDelta = ctx.inputDelta != nil && trainingWinograd != nil && Kernels.winogradInputDeltaApplies(geometry, filters: m)
+        Kernels.convolutionBackward(geometry, groups: groups, filters: m, batch: ctx.batch,
                                     input: ctx.input, delta: delta.pointer, weights: weights.pointer,
-                                    weightUpdate: weightTrainable.update.pointer, inputDelta: ctx.inputDelta, workspace: ctx.workspace,
-                                    threads: ctx.threads)
+                                    weightUpdate: weightTrainable.update.pointer, inputDelta: winogradDelta ? nil : ctx.inputDelta,
+                                    workspace: ctx.workspace, threads: ctx.threads)
+        if winogradDelta, let inputDelta = ctx.inputDelta, let kernels = trainingWinograd {
+            let c = geometry.channels
+            Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: c, flipped: true, into: kernels.inputDelta.pointer)
+            Kernels.convolutionWinograd(Kernels.winogradInputDeltaGeometry(geometry, filters: m), groups: groups, filters: c,
+                                        batch: ctx.batch, transformed: kernels.inputDelta.pointer, bias: nil, activation: .linear,
+                                        accumulate: true, input: delta.pointer, output: inputDelta, workspace: ctx.workspace,
+                                        threads: ctx.threads)
+        }
     }
 
     public override var bflops: Double {

@@ -26,12 +26,18 @@ public final class Network {
     /// every pass runs with them (two networks with different counts can run in one process).
     public let threads: Int
 
+    /// Whether 3×3 stride-1 convolutions may run as Winograd F(4×4, 3×3) (where it pays off; otherwise im2col + GEMM
+    /// everywhere). Part of the plan, fixed when the network is built.
+    public let winograd: Bool
+
     /// Builds the network. `width`/`height` override the cfg's input size; `batch` is the number of images per pass;
     /// `threads` its workers (default: ``Parallel/threads`` now). With `allocate: false` only shapes and parameters
-    /// are set up (no activation memory; `forward` is unavailable).
+    /// are set up (no activation memory; `forward` is unavailable). `winograd: false` keeps every convolution on
+    /// im2col + GEMM.
     public init(config: NetworkConfig, batch: Int = 1, width: Int? = nil, height: Int? = nil, allocate: Bool = true,
-                threads: Int? = nil) throws {
+                threads: Int? = nil, winograd: Bool = true) throws {
         self.threads = max(1, threads ?? Parallel.threads)
+        self.winograd = winograd
         self.allocated = allocate
         self.config = config
         self.width = width ?? config.net.width
@@ -46,7 +52,9 @@ public final class Network {
         }
         input = Buffer(count: 0)
         for spec in config.layers {
-            layers.append(Self.makeLayer(spec))
+            let layer = Self.makeLayer(spec)
+            (layer as? ConvolutionalLayer)?.allowWinograd = winograd
+            layers.append(layer)
         }
         try reshapeAll()
     }

@@ -72,7 +72,63 @@ final class WinogradTests: XCTestCase {
                                                 output: out.baseAddress!, workspace: workspace.pointer, threads: threads)
                 } } }
                 let worst = zip(output, expected).map { abs($0 - $1).isNaN ? Float.infinity : abs($0 - $1) }.max() ?? .infinity
-                XCTAssertLessThan(worst, 2e-5, "case \(index), \(threads) threads")
+                let scale = expected.map { abs($0) }.max() ?? 1
+                XCTAssertLessThan(worst, 5e-6 * max(1, scale), "case \(index), \(threads) threads")
+            }
+        }
+    }
+
+    /// The input delta of a 3×3 stride-1 convolution as a Winograd convolution of the output delta with the turned
+    /// kernels (padding 2 − pad), added to what the delta already holds, against direct sums.
+    func testInputDeltaMatchesDirectSums() {
+        for (pad, groups, batch) in [(1, 1, 1), (0, 2, 2), (2, 1, 3)] {
+            let c = 8, m = 9, h = 21, w = 26
+            let g = ConvGeometry(channels: c, height: h, width: w, kernel: 3, strideX: 1, strideY: 1, pad: pad, dilation: 1,
+                                 outHeight: h + 2 * pad - 2, outWidth: w + 2 * pad - 2)
+            var rng = SeededRandom(seed: UInt64(pad + 7))
+            let delta = (0..<(batch * groups * m * g.outSpatial)).map { _ in rng.uniform(-1, 1) }
+            let weights = (0..<(groups * m * c * 9)).map { _ in rng.uniform(-0.5, 0.5) }
+            let prior = (0..<(batch * groups * c * h * w)).map { _ in rng.uniform(-1, 1) }
+            var expected = prior.map(Double.init)
+            for b in 0..<batch {
+                for group in 0..<groups {
+                    for f in 0..<m {
+                        for y in 0..<g.outHeight {
+                            for x in 0..<g.outWidth {
+                                let d = Double(delta[((b * groups + group) * m + f) * g.outSpatial + y * g.outWidth + x])
+                                for ci in 0..<c {
+                                    for ky in 0..<3 {
+                                        for kx in 0..<3 {
+                                            let iy = y - pad + ky, ix = x - pad + kx
+                                            guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+                                            expected[((b * groups + group) * c + ci) * h * w + iy * w + ix]
+                                                += d * Double(weights[(((group * m + f) * c + ci) * 3 + ky) * 3 + kx])
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let gd = Kernels.winogradInputDeltaGeometry(g, filters: m)
+            XCTAssertEqual(gd.outHeight, h)
+            XCTAssertEqual(gd.outWidth, w)
+            let turned = Buffer(count: groups * 36 * m * c)
+            weights.withUnsafeBufferPointer {
+                Kernels.winogradWeights($0.baseAddress!, groups: groups, filters: m, channels: c, flipped: true, into: turned.pointer)
+            }
+            for threads in [1, 2, 3] {
+                var output = prior
+                let workspace = Buffer(count: Kernels.winogradWorkspaceCount(gd, filters: c, threads: threads))
+                delta.withUnsafeBufferPointer { src in output.withUnsafeMutableBufferPointer { out in
+                    Kernels.convolutionWinograd(gd, groups: groups, filters: c, batch: batch, transformed: turned.pointer, bias: nil,
+                                                activation: .linear, accumulate: true, input: src.baseAddress!,
+                                                output: out.baseAddress!, workspace: workspace.pointer, threads: threads)
+                } }
+                let worst = zip(output, expected).map { abs(Double($0) - $1) }.max() ?? .infinity
+                let scale = expected.map { abs($0) }.max() ?? 1
+                XCTAssertLessThan(worst, 5e-6 * max(1, scale), "pad \(pad), groups \(groups), \(threads) threads")
             }
         }
     }

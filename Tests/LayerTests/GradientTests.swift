@@ -99,6 +99,39 @@ final class GradientTests: XCTestCase {
         check(try make("[convolutional]\nfilters=3\nsize=1\nactivation=logistic\n", width: 4, height: 3, channels: 3))
     }
 
+    /// 3×3 stride-1 layers with ≥ 8 channels, ≥ 8 filters and ≥ 36 output tiles train with Winograd: forward and
+    /// input delta (padding 1, 0 and 2, and groups). Finite differences on the linear layer (at this size float
+    /// rounding through batch-norm blurs them); with batch-norm and leaky, the same gradients as im2col + GEMM.
+    func testWinogradConvolution() throws {
+        for (pad, groups, channels, size) in [(1, 1, 8, 24), (0, 1, 9, 26), (2, 1, 8, 22), (1, 2, 16, 24)] {
+            let layer = "[convolutional]\nfilters=\(8 * groups)\nsize=3\npad=\(pad)\ngroups=\(groups)\n"
+            let s = try make(layer + "activation=linear\n", width: size, height: size, channels: channels)
+            let conv = try XCTUnwrap(s.net.layers[1] as? ConvolutionalLayer)
+            XCTAssertTrue(conv.usesWinograd, "pad \(pad)")
+            XCTAssertTrue(Kernels.winogradInputDeltaApplies(conv.geometry, filters: 8), "pad \(pad)")
+            check(s, "winograd pad \(pad) groups \(groups)", samples: 8)
+
+            let text = "[net]\nwidth=\(size)\nheight=\(size)\nchannels=\(channels)\n[activation]\nactivation=linear\n" + layer
+                + "batch_normalize=1\nactivation=leaky\n[cost]\n"
+            var results: [[[Float]]] = []
+            for winograd in [true, false] {
+                let net = try Network(config: NetworkConfig(text: text, path: "test.cfg"), batch: 2, winograd: winograd)
+                try net.prepareForTraining()
+                XCTAssertEqual((net.layers[1] as? ConvolutionalLayer)?.usesWinograd, winograd)
+                net.randomizeParameters(seed: 3)
+                net.input.set(randomValues(net.input.count, seed: 4))
+                net.forwardTraining(truth: TrainingTruth(vectors: randomValues(2 * net.layers[2].outputShape.count, seed: 5)))
+                net.backward()
+                results.append([net.layers[1].output.array, net.layers[0].delta.array] + net.layers[1].trainables.map(\.update.array))
+            }
+            for (index, (a, b)) in zip(results[0], results[1]).enumerated() {
+                let scale = b.map { abs($0) }.max() ?? 1
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+                XCTAssertLessThan(worst, 1e-5 * max(1, scale), "pad \(pad) groups \(groups): array \(index) (output, input delta, updates)")
+            }
+        }
+    }
+
     func testChannelwiseActivations() throws {
         for activation in ["normalize_channels_softmax", "normalize_channels_softmax_maxval"] {
             check(try make("[convolutional]\nfilters=3\nsize=1\nactivation=\(activation)\n", width: 3, height: 2, channels: 2), activation)

@@ -26,11 +26,12 @@ void sn_winograd_input(const float *in, long H, long W, long pad, long tilesW, l
                        float *V, long ldv, long xiStride, float *rows);
 
 /// Output transform of filters [m0, m1) and tile rows [ty0, ty1) from M[ξ·xiStride + m·ldm + (ty−ty0)·tilesW + tx],
-/// plus `bias[m]` (may be NULL), into the `OH×OW` planes at `out + m·OH·OW`.
+/// plus `bias[m]` (may be NULL), into the `OH×OW` planes at `out + m·OH·OW` (added to them when `accumulate`).
 void sn_winograd_output(const float *Mx, long ldm, long xiStride, long tilesW, long ty0, long ty1, long m0, long m1,
-                        long OH, long OW, const float *bias, float *out, float *rows);
+                        long OH, long OW, const float *bias, int accumulate, float *out, float *rows);
 
-/// Transformed 3×3 kernels: U[ξ][m][c] = (G·w[m][c]·Gᵀ)[ξ] for `M` filters of `C` channels, computed in double.
-void sn_winograd_weights(const float *w, long M, long C, float *U);
+/// Transformed 3×3 kernels of `M` filters of `C` channels: U[ξ][m][c] = (G·w[m][c]·Gᵀ)[ξ]; `flipped` gives the
+/// kernels of the input-delta convolution instead, U[ξ][c][m] from w[m][c] turned by 180°.
+void sn_winograd_weights(const float *w, long M, long C, int flipped, float *U);
 
 #endif
