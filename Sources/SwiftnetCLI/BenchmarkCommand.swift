@@ -195,22 +195,35 @@ struct Benchmark: ParsableCommand {
                                         w: rng.uniform(0.05, 0.4), h: rng.uniform(0.05, 0.4)) }
         })
         let sgd = Optimizer(momentum: 0.9, decay: 0.0005)
-        func iteration() {
-            network.forwardTraining(truth: truth)
-            network.backward()
+        var forwardTimes = [[Double]](repeating: [], count: network.layers.count)
+        var backwardTimes = [[Double]](repeating: [], count: network.layers.count)
+        func iteration(timed: Bool) {
+            network.forwardTraining(truth: truth, timing: timed ? { forwardTimes[$0].append($1) } : nil)
+            network.backward(timing: timed ? { backwardTimes[$0].append($1) } : nil)
             sgd.step(network: network, rate: 1e-6, imagesPerIteration: images, iteration: 1)
         }
-        for _ in 0..<warmup { iteration() }
+        for _ in 0..<warmup { iteration(timed: false) }
         var times: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
-            iteration()
+            iteration(timed: perLayer)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         times.sort()
         let median = times[times.count / 2]
-        emit(String(format: "%@ %dx%d, batch %d, %d threads: %.3f s per iteration (median of %d), %.2f images/s",
-                    cfg, network.width, network.height, images, network.threads, median, runs, Double(images) / median),
-             ["median_s": median, "images_per_s": Double(images) / median, "batch": images])
+        var lines = [String(format: "%@ %dx%d, batch %d, %d threads: %.3f s per iteration (median of %d), %.2f images/s",
+                            cfg, network.width, network.height, images, network.threads, median, runs, Double(images) / median)]
+        var fields: [String: Any] = ["median_s": median, "images_per_s": Double(images) / median, "batch": images]
+        if perLayer {
+            func median(_ t: [Double]) -> Double { t.isEmpty ? 0 : t.sorted()[t.count / 2] * 1000 }
+            lines.append("layer                forward   backward (ms, median)")
+            for (i, layer) in network.layers.enumerated() {
+                lines.append(String(format: "%4d %-12@ %9.2f %9.2f  %@", i, layer.typeName as NSString, median(forwardTimes[i]),
+                                    median(backwardTimes[i]), layer.tableText))
+            }
+            fields["layer_forward_ms"] = forwardTimes.map(median)
+            fields["layer_backward_ms"] = backwardTimes.map(median)
+        }
+        emit(lines.joined(separator: "\n"), fields)
     }
 }

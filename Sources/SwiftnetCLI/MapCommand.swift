@@ -275,10 +275,14 @@ struct Valid: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(parsing: .unconditional, help: "Images per network pass (detectors; default: 8 for networks up to 10 BFLOPs, else 1); decoding runs a batch ahead.")
+    var batch: Int?
+
     mutating func validate() throws {
         if let unknown = try model.absorb(files).first { throw ValidationError("unexpected argument '\(unknown)' (model files end in .cfg, .weights, .names or .data)") }
         files = []
         guard model.data != nil, model.cfg != nil, model.weights != nil else { throw ValidationError("valid needs --data, --cfg and --weights") }
+        if let batch, !(1...256).contains(batch) { throw ValidationError("--batch must be 1…256") }
     }
 
     func run() throws {
@@ -294,17 +298,27 @@ struct Valid: ParsableCommand {
             }
             let groundTruth = try validationGroundTruth(dataPath)
             let network = try evaluationNetwork(model: model, size: size, cfgOptions: cfgOptions)
-            let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
-                try ValidationRun(network: network, groundTruth: groundTruth)
-            }
             let total = groundTruth.images.count
-            let mine = collective.share(of: total).count
+            // From the whole list, so that every rank runs the passes of one process.
+            let batchSize = max(1, min(batch ?? Detect.defaultBatch(images: total, network: network), max(1, total)))
+            let run = try SwiftnetError.attributing(toData: dataPath, line: nil) {
+                try ValidationRun(network: network, groundTruth: groundTruth, batch: batchSize)
+            }
+            let mine = run.share(collective).count
             let ranks = rankNote(collective)
+            let start = Date()
             // Under mpirun the ranks share the list; rank 0 gathers the results in list order and writes the file.
             guard let json = try run.cocoResults(categoryIds: try categoryIds.ids(classes: groundTruth.categories.count), collective: collective, progress: { done in
-                if collective.isLeader { printProgress("\(done)/\(mine) images\(ranks)", final: done == mine) }
+                if collective.isLeader {
+                    let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-9)
+                    printProgress("\(done)/\(mine) images\(ranks), " + String(format: "%.1f images/s", rate), final: done == mine)
+                }
             }) else { return }
             endProgress()
+            if collective.isLeader && mine > 1 {
+                let seconds = Date().timeIntervalSince(start)
+                printError(String(format: "%d images in %.2f s: %.2f images/s (batch %d)", mine, seconds, Double(mine) / max(seconds, 1e-9), batchSize) + ranks)
+            }
             try AtomicFile.write(json, to: out)
             print("COCO results for \(total) images written to \(out)")
         }

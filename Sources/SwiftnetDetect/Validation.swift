@@ -11,14 +11,27 @@ public struct ValidationRun {
     public let detector: DetectionPipeline
     public let groundTruth: GroundTruth
 
-    /// Image paths are opened as listed (relative ones from the working directory, as darknet does).
-    public init(network: Network, groundTruth: GroundTruth) throws {
-        detector = try DetectionPipeline(network: network, letterbox: network.config.net.letterBox)
+    /// Images per network pass.
+    public let batch: Int
+
+    /// Image paths are opened as listed (relative ones from the working directory, as darknet does); `batch` images
+    /// go through the network together.
+    public init(network: Network, groundTruth: GroundTruth, batch: Int = 1) throws {
+        self.batch = max(1, batch)
+        detector = try DetectionPipeline(network: network, letterbox: network.config.net.letterBox, batch: self.batch)
         self.groundTruth = groundTruth
         let classes = detector.classes
         guard groundTruth.categories.count == classes else {
             throw SwiftnetError.invalid("the names file has \(groundTruth.categories.count) classes but the network's last detection layer has classes=\(classes)")
         }
+    }
+
+    /// This rank's consecutive share of the list in whole passes of ``batch`` images, so that every image goes
+    /// through the same pass (and arithmetic) as in one process.
+    public func share(_ collective: Collective) -> Range<Int> {
+        let total = groundTruth.images.count
+        let passes = collective.share(of: (total + batch - 1) / batch)
+        return min(total, passes.lowerBound * batch)..<min(total, passes.upperBound * batch)
     }
 
     /// Detections of every image in list order (or of the images in `subset`); `progress` receives the number of
@@ -29,16 +42,22 @@ public struct ValidationRun {
         let range = subset ?? 0..<images.count
         let channels = detector.network.channels
         let detector = self.detector
-        let prefetch = Prefetcher(count: range.count) { j -> (Image, Image) in
-            let image = try ImageIO.load(images[range.lowerBound + j].path, channels: channels)
-            return (image, detector.preprocess(image))
+        let batch = self.batch
+        // Decoding runs a batch ahead of the network.
+        let prefetch = Prefetcher(count: (range.count + batch - 1) / batch) { chunk -> [(Image, Image)] in
+            try (range.lowerBound + chunk * batch..<min(range.upperBound, range.lowerBound + (chunk + 1) * batch)).map { i in
+                let image = try ImageIO.load(images[i].path, channels: channels)
+                return (image, detector.preprocess(image))
+            }
         }
         var k = range.lowerBound
-        while let (image, input) = try prefetch.nextItem() {
-            detector.forward(input)
-            let detections = detector.detections(imageWidth: image.width, imageHeight: image.height, threshold: threshold, nms: nms)
-            try visit(k, ImageSize(width: image.width, height: image.height), detections)
-            k += 1
+        while let chunk = try prefetch.nextItem() {
+            detector.forward(chunk.map(\.1))
+            for (b, (image, _)) in chunk.enumerated() {
+                let detections = detector.detections(image: b, imageWidth: image.width, imageHeight: image.height, threshold: threshold, nms: nms)
+                try visit(k, ImageSize(width: image.width, height: image.height), detections)
+                k += 1
+            }
             progress?(k - range.lowerBound)
         }
     }
@@ -54,7 +73,7 @@ public struct ValidationRun {
     /// `detector map` split across ranks: each rank detects its consecutive share of the list, rank 0 gathers the
     /// detections in list order and evaluates them (the same numbers as one process); the other ranks get nil.
     public func evaluate(options: EvaluationOptions, collective: Collective, progress: ((Int) -> Void)? = nil) throws -> EvaluationReport? {
-        let share = collective.share(of: groundTruth.images.count)
+        let share = share(collective)
         var found: [(Int, [NetworkDetection])] = []
         try run(threshold: 0.005, nms: 0.45, subset: share, progress: progress) { k, _, detections in
             found.append((k, detections.map { NetworkDetection(box: Box(x: $0.box.x, y: $0.box.y, w: $0.box.w, h: $0.box.h),
@@ -122,7 +141,7 @@ public struct ValidationRun {
     /// ``cocoResults(categoryIds:progress:)`` split across ranks: rank 0 gets every image's lines in list order.
     public func cocoResults(categoryIds: [Int], collective: Collective, progress: ((Int) -> Void)? = nil) throws -> String? {
         var lines: [String] = []
-        try run(threshold: 0.001, nms: 0.6, subset: collective.share(of: groundTruth.images.count), progress: progress) { k, size, found in
+        try run(threshold: 0.001, nms: 0.6, subset: share(collective), progress: progress) { k, size, found in
             let imageID = groundTruth.images[k].id
             let w = Float(size.width), h = Float(size.height)
             for d in found {

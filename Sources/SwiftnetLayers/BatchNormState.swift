@@ -48,10 +48,11 @@ public final class BatchNormState {
 
     /// Training: normalises `x` with the batch's statistics into `output` (γ·x̂ + β) and moves the rolling statistics
     /// with cuDNN's 0.99/0.01 and the unbiased variance.
-    func forwardTraining(_ x: UnsafePointer<Float>, beta: Buffer, batch: Int, spatial: Int, output: UnsafeMutablePointer<Float>) {
+    func forwardTraining(_ x: UnsafePointer<Float>, beta: Buffer, batch: Int, spatial: Int, output: UnsafeMutablePointer<Float>,
+                         activated: UnsafeMutablePointer<Float>? = nil, activation: Activation = .linear) {
         Kernels.batchNormForward(x, batch: batch, channels: channels, spatial: spatial, gamma: scales.pointer, beta: beta.pointer,
                                  mean: batchMean.pointer, variance: batchVariance.pointer, normalized: normalized.pointer, output: output,
-                                 reduce: sync?.reduce)
+                                 activated: activated, activation: activation, reduce: sync?.reduce)
         let n = Float(batch * spatial * (sync?.ranks ?? 1))
         let unbiased = n > 1 ? n / (n - 1) : 1
         for c in 0..<channels {
@@ -62,10 +63,12 @@ public final class BatchNormState {
 
     /// Backward through the normalisation of the last training forward: accumulates γ's and β's updates and turns
     /// `delta` (w.r.t. the output) into the delta w.r.t. the layer's raw values, in place.
-    func backward(_ delta: UnsafeMutablePointer<Float>, batch: Int, spatial: Int, betaUpdate: Buffer) {
+    func backward(_ delta: UnsafeMutablePointer<Float>, batch: Int, spatial: Int, betaUpdate: Buffer,
+                  preActivation: UnsafePointer<Float>? = nil, activation: Activation = .linear) {
         Kernels.batchNormBackward(delta, normalized: normalized.pointer, batch: batch, channels: channels, spatial: spatial,
                                   gamma: scales.pointer, variance: batchVariance.pointer,
-                                  gammaUpdate: scaleTrainable.update.pointer, betaUpdate: betaUpdate.pointer, reduce: sync?.reduce)
+                                  gammaUpdate: scaleTrainable.update.pointer, betaUpdate: betaUpdate.pointer,
+                                  preActivation: preActivation, activation: activation, reduce: sync?.reduce)
     }
 
     /// Inference with the rolling statistics, in darknet's order: (x − mean) / sqrt(var + 1e-5) · γ + β.

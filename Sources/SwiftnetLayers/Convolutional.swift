@@ -23,7 +23,22 @@ public final class ConvolutionalLayer: Layer {
     private var inference: (weights: Buffer, biases: Buffer, winograd: Buffer?)?
 
     /// Whether inference runs this layer as Winograd F(4×4, 3×3) (3×3, stride 1, undilated, ≥ 8 channels and filters).
-    public var usesWinograd: Bool { allowWinograd && Kernels.winogradApplies(geometry, filters: config.filters / config.groups) }
+    public var usesWinograd: Bool { allowWinograd && Kernels.winogradApplies(geometry, filters: config.filters / config.groups, batch: planBatch) }
+
+    /// The batch the Winograd choice looks at: training decides per image, so that a rank's share of a batch runs
+    /// the same arithmetic as one process with the whole batch (small images are put together only in inference).
+    private var planBatch: Int { training ? 1 : batch }
+
+    /// A new batch can cross the Winograd threshold of small images (several put together): transform the kernels now.
+    public override var batch: Int {
+        didSet { if batch != oldValue { refreshWinogradKernels() } }
+    }
+
+    private func refreshWinogradKernels() {
+        if let prepared = inference, (prepared.winograd != nil) != usesWinograd {
+            inference = (prepared.weights, prepared.biases, winogradKernels(prepared.weights))
+        }
+    }
 
     /// The network's plan allows Winograd (``Network/winograd``).
     var allowWinograd = true
@@ -64,22 +79,23 @@ public final class ConvolutionalLayer: Layer {
             if c.batchNormalize { bn = BatchNormState(channels: c.filters) }
         } else if weights.count != weightCount {
             throw ShapeError("resizing changed the channel count of a convolution")
-        } else if let prepared = inference, (prepared.winograd != nil) != usesWinograd {
+        } else {
             // A new size can cross the Winograd threshold: transform the kernels now, not in the next forward.
-            inference = (prepared.weights, prepared.biases, winogradKernels(prepared.weights))
+            refreshWinogradKernels()
         }
         return Shape(w: outW, h: outH, c: c.filters)
     }
 
     public override func workspaceCount(threads: Int) -> Int {
-        let inference = usesWinograd ? Kernels.winogradWorkspaceCount(geometry, filters: config.filters / config.groups, threads: threads)
+        let inference = usesWinograd ? Kernels.winogradWorkspaceCount(geometry, filters: config.filters / config.groups, batch: batch, threads: threads)
             : Kernels.convolutionInferenceWorkspaceCount(geometry, batch: batch, threads: threads)
         // In the network's shared workspace, so only the largest layer counts.
         guard training else { return inference }
         let m = config.filters / config.groups
         let winograd = allowWinograd && Kernels.winogradEligible(geometry, filters: m)
-            ? max(Kernels.winogradWorkspaceCount(geometry, filters: m, threads: threads),
-                  Kernels.winogradWorkspaceCount(Kernels.winogradInputDeltaGeometry(geometry, filters: m), filters: geometry.channels, threads: threads))
+            ? max(Kernels.winogradWorkspaceCount(geometry, filters: m, batch: batch, threads: threads),
+                  Kernels.winogradWorkspaceCount(Kernels.winogradInputDeltaGeometry(geometry, filters: m), filters: geometry.channels,
+                                                 batch: batch, threads: threads))
             : 0
         return max(inference, winograd, Kernels.convolutionBatchWorkspaceCount(geometry, threads: threads),
                    Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count, threads: threads))
@@ -193,13 +209,20 @@ public final class ConvolutionalLayer: Layer {
         if let kernels = trainingWinograd, usesWinograd {
             Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: g.channels, flipped: false, into: kernels.forward.pointer)
             Kernels.convolutionWinograd(g, groups: groups, filters: m, batch: ctx.batch, transformed: kernels.forward.pointer, bias: nil,
-                                        activation: .linear, input: ctx.input, output: output.pointer, workspace: ctx.workspace,
-                                        threads: ctx.threads)
+                                        activation: .linear, mergeImages: false, input: ctx.input, output: output.pointer,
+                                        workspace: ctx.workspace, threads: ctx.threads)
         } else {
             Kernels.convolutionBatch(g, groups: groups, filters: m, batch: ctx.batch, weights: weights.pointer, input: ctx.input,
                                      output: output.pointer, workspace: ctx.workspace, threads: ctx.threads)
         }
         let count = ctx.batch * outputShape.count
+        if let bn, !config.activation.isChannelwise {
+            // One pass writes the pre-activation values (kept for backward) and the activated output over the raw ones.
+            bn.forwardTraining(output.pointer, beta: biases, batch: ctx.batch, spatial: spatial, output: preActivation.pointer,
+                               activated: output.pointer, activation: config.activation)
+            invalidateInferenceCache()
+            return
+        }
         if let bn {
             bn.forwardTraining(output.pointer, beta: biases, batch: ctx.batch, spatial: spatial, output: preActivation.pointer)
         } else {
@@ -220,11 +243,17 @@ public final class ConvolutionalLayer: Layer {
 
     public override func backward(_ ctx: BackwardContext) {
         let spatial = geometry.outSpatial
-        Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: config.filters,
-                                   spatial: spatial, config.activation)
-        if let bn {
-            bn.backward(delta.pointer, batch: ctx.batch, spatial: spatial, betaUpdate: biasTrainable.update)
+        if let bn, !config.activation.isChannelwise {
+            // The activation's gradient inside batch-norm's first pass over the rows.
+            bn.backward(delta.pointer, batch: ctx.batch, spatial: spatial, betaUpdate: biasTrainable.update,
+                        preActivation: preActivation.pointer, activation: config.activation)
         } else {
+            Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: config.filters,
+                                       spatial: spatial, config.activation)
+        }
+        if let bn, config.activation.isChannelwise {
+            bn.backward(delta.pointer, batch: ctx.batch, spatial: spatial, betaUpdate: biasTrainable.update)
+        } else if bn == nil {
             Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: biasTrainable.update.pointer)
         }
         let groups = config.groups, m = config.filters / groups
@@ -239,7 +268,7 @@ public final class ConvolutionalLayer: Layer {
             Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: c, flipped: true, into: kernels.inputDelta.pointer)
             Kernels.convolutionWinograd(Kernels.winogradInputDeltaGeometry(geometry, filters: m), groups: groups, filters: c,
                                         batch: ctx.batch, transformed: kernels.inputDelta.pointer, bias: nil, activation: .linear,
-                                        accumulate: true, input: delta.pointer, output: inputDelta, workspace: ctx.workspace,
+                                        accumulate: true, mergeImages: false, input: delta.pointer, output: inputDelta, workspace: ctx.workspace,
                                         threads: ctx.threads)
         }
     }

@@ -212,8 +212,10 @@ public final class Network {
     }
 
     /// Training forward pass with targets (the network input must be filled); every delta is reset first.
-    /// `progress` is where the run stands (layers with a schedule, such as DropBlock, use it).
-    public func forwardTraining(truth: TrainingTruth, progress: TrainingProgress = TrainingProgress()) {
+    /// `progress` is where the run stands (layers with a schedule, such as DropBlock, use it). `timing`, when given,
+    /// receives each layer's wall time.
+    public func forwardTraining(truth: TrainingTruth, progress: TrainingProgress = TrainingProgress(),
+                                timing: ((Int, Double) -> Void)? = nil) {
         precondition(isTraining, "prepareForTraining() first")
         for layer in layers {
             layer.delta.fill(0)
@@ -223,15 +225,18 @@ public final class Network {
         for layer in layers {
             let ctx = ForwardContext(input: previous, batch: batch, netWidth: width, netHeight: height,
                                      training: true, workspace: workspace.pointer, truth: truth, progress: progress, threads: threads)
+            let start = timing == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             layer.forward(ctx)
+            timing?(layer.index, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             previous = layer.output.pointer
         }
     }
 
     /// Backward pass: deltas flow from the loss layers to the first trained layer; parameter updates accumulate.
     /// `finished` is called with each layer's index, last to first, once that layer's updates are complete (so a
-    /// gradient exchange can start on them while earlier layers still compute).
-    public func backward(finished: ((Int) -> Void)? = nil) {
+    /// gradient exchange can start on them while earlier layers still compute). `timing`, when given, receives each
+    /// layer's wall time.
+    public func backward(finished: ((Int) -> Void)? = nil, timing: ((Int, Double) -> Void)? = nil) {
         let first = firstTrainedLayer
         for i in stride(from: layers.count - 1, through: first, by: -1) {
             let layer = layers[i]
@@ -239,7 +244,9 @@ public final class Network {
                 let ctx = BackwardContext(input: i == 0 ? input.pointer : layers[i - 1].output.pointer,
                                           inputDelta: i > first ? layers[i - 1].delta.pointer : nil,
                                           batch: batch, workspace: workspace.pointer, threads: threads)
+                let start = timing == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 layer.backward(ctx)
+                timing?(i, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
             finished?(i)
         }

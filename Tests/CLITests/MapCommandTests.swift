@@ -54,6 +54,30 @@ final class MapCommandTests: XCTestCase {
         XCTAssertNotNil((report["coco"] as? [String: Any])?["stats"])
     }
 
+    /// `valid --batch N` runs N images a pass (3 images: batch 2 makes a full and a partial pass) and finds the same
+    /// boxes as one image a pass, to float rounding; it reports its throughput.
+    func testValidBatchesAgreeWithOneImageAPass() throws {
+        let (dir, model, _) = try makeDataset()
+        var runs: [[[String: Any]]] = []
+        for batch in [1, 2] {
+            let out = dir + "/results-\(batch).json"
+            let r = try CLI.run(["valid", "--data", dir + "/test.data", "--cfg", model + "/yolov3-tiny.cfg", "--weights",
+                                 model + "/yolov3-tiny.weights", "--out", out, "--batch", "\(batch)"], directory: dir)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("3 images in") && r.stderr.contains("images/s (batch \(batch))"), r.stderr)
+            runs.append(try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [[String: Any]]))
+        }
+        XCTAssertEqual(runs[0].count, runs[1].count)
+        for (a, b) in zip(runs[0], runs[1]) {
+            XCTAssertEqual(a["image_id"] as? Int, b["image_id"] as? Int)
+            XCTAssertEqual(a["category_id"] as? Int, b["category_id"] as? Int)
+            XCTAssertEqual(try XCTUnwrap(a["score"] as? Double), try XCTUnwrap(b["score"] as? Double), accuracy: 1e-4)
+            for (u, v) in zip(try XCTUnwrap(a["bbox"] as? [Double]), try XCTUnwrap(b["bbox"] as? [Double])) {
+                XCTAssertEqual(u, v, accuracy: 1e-2)
+            }
+        }
+    }
+
     func testValidWritesCocoResults() throws {
         let (dir, model, _) = try makeDataset()
         let out = dir + "/results.json"

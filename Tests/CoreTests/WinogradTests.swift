@@ -49,6 +49,9 @@ final class WinogradTests: XCTestCase {
             Case(channels: 16, filters: 16, height: 11, width: 7, pad: 2, groups: 2, batch: 1, activation: .logistic),
             Case(channels: 10, filters: 12, height: 5, width: 5, pad: 1, groups: 1, batch: 1, activation: .normalizeChannels),
             Case(channels: 9, filters: 8, height: 64, width: 61, pad: 1, groups: 1, batch: 1, activation: .leaky),
+            // Small images several to a block: 16 tiles each, 5 images in blocks of 3 and 2; grouped, 3 in one block.
+            Case(channels: 8, filters: 8, height: 13, width: 13, pad: 1, groups: 1, batch: 5, activation: .leaky),
+            Case(channels: 16, filters: 16, height: 10, width: 9, pad: 0, groups: 2, batch: 3, activation: .mish),
         ]
         for (index, c) in cases.enumerated() {
             let cin = c.channels / c.groups, mg = c.filters / c.groups
@@ -65,7 +68,7 @@ final class WinogradTests: XCTestCase {
             }
             for threads in 1...4 {
                 var output = [Float](repeating: .nan, count: expected.count)
-                let workspace = Buffer(count: Kernels.winogradWorkspaceCount(g, filters: mg, threads: threads))
+                let workspace = Buffer(count: Kernels.winogradWorkspaceCount(g, filters: mg, batch: c.batch, threads: threads))
                 input.withUnsafeBufferPointer { src in bias.withUnsafeBufferPointer { b in output.withUnsafeMutableBufferPointer { out in
                     Kernels.convolutionWinograd(g, groups: c.groups, filters: mg, batch: c.batch, transformed: transformed.pointer,
                                                 bias: b.baseAddress!, activation: c.activation, input: src.baseAddress!,
@@ -120,7 +123,7 @@ final class WinogradTests: XCTestCase {
             }
             for threads in [1, 2, 3] {
                 var output = prior
-                let workspace = Buffer(count: Kernels.winogradWorkspaceCount(gd, filters: c, threads: threads))
+                let workspace = Buffer(count: Kernels.winogradWorkspaceCount(gd, filters: c, batch: batch, threads: threads))
                 delta.withUnsafeBufferPointer { src in output.withUnsafeMutableBufferPointer { out in
                     Kernels.convolutionWinograd(gd, groups: groups, filters: c, batch: batch, transformed: turned.pointer, bias: nil,
                                                 activation: .linear, accumulate: true, input: src.baseAddress!,
@@ -142,6 +145,22 @@ final class WinogradTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(plan.blocks * plan.rowsPerBlock, plan.tilesH)
             XCTAssertLessThan((plan.blocks - 1) * plan.rowsPerBlock, plan.tilesH, "no empty block at \(size)")
         }
+    }
+
+    func testSmallImagesShareBlocksInABatch() {
+        let g = ConvGeometry(channels: 512, height: 13, width: 13, kernel: 3, strideX: 1, strideY: 1, pad: 1, dilation: 1,
+                             outHeight: 13, outWidth: 13)
+        XCTAssertFalse(Kernels.winogradApplies(g, filters: 1024, batch: 4))
+        XCTAssertTrue(Kernels.winogradApplies(g, filters: 1024, batch: 8))
+        let plan = Kernels.winogradPlan(g, filters: 1024, batch: 8)
+        XCTAssertEqual(plan.blocks, 1)
+        XCTAssertEqual(plan.imagesPerBlock, 8, "128 tiles a block: 8 images of 16 tiles")
+        XCTAssertEqual(plan.tilesPerBlock, 128)
+        // 26×26 outputs (49 tiles): 3 images a block, 16 images in 6 blocks of at most 3.
+        var medium = g
+        (medium.height, medium.width, medium.outHeight, medium.outWidth) = (26, 26, 26, 26)
+        XCTAssertEqual(Kernels.winogradPlan(medium, filters: 256, batch: 16).imagesPerBlock, 3)
+        XCTAssertEqual(Kernels.winogradPlan(medium, filters: 256, batch: 1).imagesPerBlock, 1)
     }
 
     func testSmallChannelCountsAndStridesStayOnGemm() {
