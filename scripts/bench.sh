@@ -55,8 +55,12 @@ if [ -d "$model" ]; then
     for i in $(seq 0 63); do ls "$shared"/images/*.jpg | sed -n "$((i % $(ls "$shared"/images/*.jpg | wc -l) + 1))p"; done > "$out/list.txt"
     rate() { "$bin" detect "$out/list.txt" --cfg "$model/yolov3-tiny.cfg" --weights "$model/yolov3-tiny.weights" --batch "$1" 2>&1 >/dev/null \
              | sed -n -E 's/.*: ([0-9.]+) images\/s.*/\1/p' | tail -1; }
-    one=$(rate 1); eight=$(rate 8)
-    printf "%-28s %5s  batch 1 %6.1f images/s   batch 8 %6.1f images/s   ratio %.2f  (64 images)\n" \
+    # Alternating runs, the best of three each (a shared host's load moves single runs by ±20 %).
+    one=0; eight=0
+    for _ in 1 2 3; do
+        one=$(python3 -c "print(max($one, $(rate 1)))"); eight=$(python3 -c "print(max($eight, $(rate 8)))")
+    done
+    printf "%-28s %5s  batch 1 %6.1f images/s   batch 8 %6.1f images/s   ratio %.2f  (64 images, best of 3)\n" \
         "detect yolov3-tiny" 416 "$one" "$eight" "$(python3 -c "print($eight/$one)")"
 fi
 rm -rf "$out"

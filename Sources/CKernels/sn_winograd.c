@@ -195,3 +195,23 @@ void sn_winograd_weights(const float *w, long M, long C, int flipped, float *U) 
     if (sn_simd_level() >= 2) weights_avx512(w, M, C, flipped, U);
     else weights_generic(w, M, C, flipped, U);
 }
+
+// ---------- 2×2 stride-2 max-pool rows (here for the same target-attribute dispatch) ----------
+INLINE void maxpool_row_body(const float *r0, const float *r1, float *out, long n) {
+    for (long i = 0; i < n; i++) {
+        float a = r0[2 * i] > r0[2 * i + 1] ? r0[2 * i] : r0[2 * i + 1];
+        float b = r1[2 * i] > r1[2 * i + 1] ? r1[2 * i] : r1[2 * i + 1];
+        out[i] = a > b ? a : b;
+    }
+}
+
+__attribute__((target("avx512f"))) static void maxpool_row_avx512(const float *r0, const float *r1, float *out, long n) {
+    maxpool_row_body(r0, r1, out, n);
+}
+
+static void maxpool_row_generic(const float *r0, const float *r1, float *out, long n) { maxpool_row_body(r0, r1, out, n); }
+
+void sn_maxpool2x2_row(const float *r0, const float *r1, float *out, long n) {
+    if (sn_simd_level() >= 2) maxpool_row_avx512(r0, r1, out, n);
+    else maxpool_row_generic(r0, r1, out, n);
+}

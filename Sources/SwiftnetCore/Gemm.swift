@@ -7,7 +7,13 @@ import COpenBLAS
 public enum Gemm {
     /// Selects the BLAS kernel (``BLASKernel``) and pins OpenBLAS to one thread; done automatically before the first
     /// product.
-    public static func configure() { _ = singleThreaded }
+    public static func configure() {
+        _ = singleThreaded
+        configured = true
+    }
+
+    /// Set once ``configure()`` has run: the products check this flag instead of the lazy global's once-guard.
+    nonisolated(unsafe) private static var configured = false
 
     private static let singleThreaded: Void = {
         _ = BLASKernel.state
@@ -21,7 +27,7 @@ public enum Gemm {
     public static func sgemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                              a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                              beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        _ = singleThreaded
+        if !configured { configure() }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

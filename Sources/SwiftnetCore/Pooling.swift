@@ -1,3 +1,4 @@
+import CKernels
 /// Geometry of a spatial pooling window: `size × size`, strides, total padding split `padding/2` before and the
 /// rest after (darknet's maxpool convention).
 public struct PoolGeometry: Equatable, Sendable {
@@ -94,9 +95,7 @@ public extension Kernels {
                         out.update(repeating: -Float.greatestFiniteMagnitude, count: g.outWidth)
                         continue
                     }
-                    for ox in 0..<fullW {
-                        out[ox] = max(max(r0[2 * ox], r0[2 * ox + 1]), max(r1[2 * ox], r1[2 * ox + 1]))
-                    }
+                    sn_maxpool2x2_row(r0, r1, out, fullW)
                     for ox in fullW..<g.outWidth {
                         let x = 2 * ox
                         out[ox] = x < g.width ? max(r0[x], r1[x]) : -Float.greatestFiniteMagnitude

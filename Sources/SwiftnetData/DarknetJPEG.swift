@@ -172,7 +172,8 @@ enum DarknetJPEG {
 
     /// stb_image's `float2fixed`: the constant in 12-bit fixed point, shifted to 20 bits.
     static func fixed(_ x: Float) -> Int32 { Int32(x * 4096 + 0.5) << 8 }
-    static let crR = fixed(1.40200), crG = -fixed(0.71414), cbG = -fixed(0.34414), cbB = fixed(1.77200)
+    // fixed(1.40200), −fixed(0.71414), −fixed(0.34414), fixed(1.77200) as literals (no lazy global in the pixel loop).
+    static let crR: Int32 = 1470208, crG: Int32 = -748800, cbG: Int32 = -360960, cbB: Int32 = 1858048
 
     /// stb_image's reduced-precision YCbCr→RGB (its scalar path, which its SSE2 build also takes for 3-byte pixels).
     static func ycbcrToRGB(_ out: UnsafeMutablePointer<UInt8>, _ y: [UInt8], _ cb: [UInt8], _ cr: [UInt8], _ count: Int) {
@@ -195,15 +196,16 @@ enum DarknetJPEG {
     /// stb_image's `f2f`: `(int)(x·4096 + 0.5)`, truncating toward zero.
     static func f2f(_ x: Float) -> Int32 { Int32(Double(x * 4096) + 0.5) }
 
-    // The SSE2 kernel's constant pairs: each rotation is a·x + b·y on 16-bit inputs.
-    static let rot0_0 = (f2f(0.5411961), f2f(0.5411961) + f2f(-1.847759065))
-    static let rot0_1 = (f2f(0.5411961) + f2f(0.765366865), f2f(0.5411961))
-    static let rot1_0 = (f2f(1.175875602) + f2f(-0.899976223), f2f(1.175875602))
-    static let rot1_1 = (f2f(1.175875602), f2f(1.175875602) + f2f(-2.562915447))
-    static let rot2_0 = (f2f(-1.961570560) + f2f(0.298631336), f2f(-1.961570560))
-    static let rot2_1 = (f2f(-1.961570560), f2f(-1.961570560) + f2f(3.072711026))
-    static let rot3_0 = (f2f(-0.390180644) + f2f(2.053119869), f2f(-0.390180644))
-    static let rot3_1 = (f2f(-0.390180644), f2f(-0.390180644) + f2f(1.501321110))
+    // The SSE2 kernel's constant pairs: each rotation is a·x + b·y on 16-bit inputs; literals (the f2f sums of the
+    // rotation constants 0.5411961, −1.847759065, 0.765366865, …) so that no lazy global guards the IDCT's loop.
+    static let rot0_0: (Int32, Int32) = (2217, -5350)
+    static let rot0_1: (Int32, Int32) = (5352, 2217)
+    static let rot1_0: (Int32, Int32) = (1131, 4816)
+    static let rot1_1: (Int32, Int32) = (4816, -5681)
+    static let rot2_0: (Int32, Int32) = (-6811, -8034)
+    static let rot2_1: (Int32, Int32) = (-8034, 4552)
+    static let rot3_0: (Int32, Int32) = (6813, -1597)
+    static let rot3_1: (Int32, Int32) = (-1597, 4552)
 
     @inline(__always) static func wrap16(_ x: Int32) -> Int32 { Int32(Int16(truncatingIfNeeded: x)) }
     @inline(__always) static func saturate16(_ x: Int32) -> Int32 { min(32767, max(-32768, x)) }

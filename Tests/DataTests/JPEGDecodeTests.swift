@@ -1,5 +1,5 @@
 import Foundation
-import SwiftnetData
+@testable import SwiftnetData
 import SwiftnetFormat
 import TestSupport
 import XCTest
@@ -49,5 +49,27 @@ final class JPEGDecodeTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("half.jpg"), "\(error)")
             XCTAssertTrue("\(error)".contains("truncated"), "\(error)")
         }
+    }
+
+    /// The IDCT and colour constants are literals (read in the inner loops without a lazy global): they equal stb_image's
+    /// `f2f` sums and `float2fixed` values computed from the published constants.
+    func testFixedPointConstantsMatchTheirFormulas() {
+        let f = DarknetJPEG.f2f
+        let pairs: [((Int32, Int32), (Int32, Int32))] = [
+            (DarknetJPEG.rot0_0, (f(0.5411961), f(0.5411961) + f(-1.847759065))),
+            (DarknetJPEG.rot0_1, (f(0.5411961) + f(0.765366865), f(0.5411961))),
+            (DarknetJPEG.rot1_0, (f(1.175875602) + f(-0.899976223), f(1.175875602))),
+            (DarknetJPEG.rot1_1, (f(1.175875602), f(1.175875602) + f(-2.562915447))),
+            (DarknetJPEG.rot2_0, (f(-1.961570560) + f(0.298631336), f(-1.961570560))),
+            (DarknetJPEG.rot2_1, (f(-1.961570560), f(-1.961570560) + f(3.072711026))),
+            (DarknetJPEG.rot3_0, (f(-0.390180644) + f(2.053119869), f(-0.390180644))),
+            (DarknetJPEG.rot3_1, (f(-0.390180644), f(-0.390180644) + f(1.501321110))),
+        ]
+        for (index, (literal, formula)) in pairs.enumerated() {
+            XCTAssertEqual(literal.0, formula.0, "pair \(index)")
+            XCTAssertEqual(literal.1, formula.1, "pair \(index)")
+        }
+        XCTAssertEqual([DarknetJPEG.crR, DarknetJPEG.crG, DarknetJPEG.cbG, DarknetJPEG.cbB],
+                       [DarknetJPEG.fixed(1.40200), -DarknetJPEG.fixed(0.71414), -DarknetJPEG.fixed(0.34414), DarknetJPEG.fixed(1.77200)])
     }
 }

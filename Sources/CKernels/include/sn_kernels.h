@@ -34,4 +34,7 @@ void sn_winograd_output(const float *Mx, long ldm, long xiStride, long tilesW, l
 /// kernels of the input-delta convolution instead, U[ξ][c][m] from w[m][c] turned by 180°.
 void sn_winograd_weights(const float *w, long M, long C, int flipped, float *U);
 
+/// out[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]) for i < n (one output row of a 2×2 stride-2 max-pool).
+void sn_maxpool2x2_row(const float *r0, const float *r1, float *out, long n);
+
 #endif
