@@ -160,10 +160,10 @@ void sn_winograd_output(const float *Mx, long ldm, long xiStride, long tilesW, l
     o5 = g2;                                                          \
 } while (0)
 
-INLINE void weights_body(const float *w, long M, long C, int flipped, float *U) {
+INLINE void weights_body(const float *w, long M, long C, long m0, long m1, int flipped, float *U) {
     // Plain: U[ξ][m][c] from w[m][c]. Flipped (the input-delta convolution): U[ξ][c][m] from w[m][c] turned by 180°.
     const long plane = M * C;
-    for (long m = 0; m < M; m++) {
+    for (long m = m0; m < m1; m++) {
         for (long c = 0; c < C; c++) {
             const float *k = w + (m * C + c) * 9;
             float g[9];
@@ -185,15 +185,18 @@ INLINE void weights_body(const float *w, long M, long C, int flipped, float *U) 
     }
 }
 
-__attribute__((target("avx512f"))) static void weights_avx512(const float *w, long M, long C, int flipped, float *U) {
-    weights_body(w, M, C, flipped, U);
+__attribute__((target("avx512f"))) static void weights_avx512(const float *w, long M, long C, long m0, long m1, int flipped,
+                                                               float *U) {
+    weights_body(w, M, C, m0, m1, flipped, U);
 }
 
-static void weights_generic(const float *w, long M, long C, int flipped, float *U) { weights_body(w, M, C, flipped, U); }
+static void weights_generic(const float *w, long M, long C, long m0, long m1, int flipped, float *U) {
+    weights_body(w, M, C, m0, m1, flipped, U);
+}
 
-void sn_winograd_weights(const float *w, long M, long C, int flipped, float *U) {
-    if (sn_simd_level() >= 2) weights_avx512(w, M, C, flipped, U);
-    else weights_generic(w, M, C, flipped, U);
+void sn_winograd_weights(const float *w, long M, long C, long m0, long m1, int flipped, float *U) {
+    if (sn_simd_level() >= 2) weights_avx512(w, M, C, m0, m1, flipped, U);
+    else weights_generic(w, M, C, m0, m1, flipped, U);
 }
 
 // ---------- 2×2 stride-2 max-pool rows (here for the same target-attribute dispatch) ----------
@@ -214,4 +217,33 @@ static void maxpool_row_generic(const float *r0, const float *r1, float *out, lo
 void sn_maxpool2x2_row(const float *r0, const float *r1, float *out, long n) {
     if (sn_simd_level() >= 2) maxpool_row_avx512(r0, r1, out, n);
     else maxpool_row_generic(r0, r1, out, n);
+}
+
+// One output row of a 2×2 stride-2 max-pool with argmax indices (taps in darknet's order, a later tap wins only when
+// strictly greater); `i0`, `i1`: flat input indices of r0[0] and r1[0].
+INLINE void maxpool_row_indices_body(const float *r0, const float *r1, long i0, long i1, float *out, int *idx, long n) {
+    for (long i = 0; i < n; i++) {
+        float best = -3.40282347e+38f;
+        long bi = -1;
+        if (r0[2 * i] > best) { best = r0[2 * i]; bi = i0 + 2 * i; }
+        if (r0[2 * i + 1] > best) { best = r0[2 * i + 1]; bi = i0 + 2 * i + 1; }
+        if (r1[2 * i] > best) { best = r1[2 * i]; bi = i1 + 2 * i; }
+        if (r1[2 * i + 1] > best) { best = r1[2 * i + 1]; bi = i1 + 2 * i + 1; }
+        out[i] = best;
+        idx[i] = (int)bi;
+    }
+}
+
+__attribute__((target("avx512f"))) static void maxpool_row_indices_avx512(const float *r0, const float *r1, long i0, long i1,
+                                                                           float *out, int *idx, long n) {
+    maxpool_row_indices_body(r0, r1, i0, i1, out, idx, n);
+}
+
+static void maxpool_row_indices_generic(const float *r0, const float *r1, long i0, long i1, float *out, int *idx, long n) {
+    maxpool_row_indices_body(r0, r1, i0, i1, out, idx, n);
+}
+
+void sn_maxpool2x2_row_indices(const float *r0, const float *r1, long i0, long i1, float *out, int *idx, long n) {
+    if (sn_simd_level() >= 2) maxpool_row_indices_avx512(r0, r1, i0, i1, out, idx, n);
+    else maxpool_row_indices_generic(r0, r1, i0, i1, out, idx, n);
 }

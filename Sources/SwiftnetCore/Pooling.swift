@@ -110,6 +110,18 @@ public extension Kernels {
 
     private static func maxpoolWithIndices(_ g: PoolGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>) {
         let before = g.padding / 2
+        if g.size == 2 && g.strideX == 2 && g.strideY == 2 && before == 0 && g.outWidth == g.width / 2 && g.outHeight == g.height / 2 {
+            // Every window whole (no padded taps): one C row kernel per output row.
+            Parallel.chunks(g.channels) { range in
+                for c in range {
+                    for oy in 0..<g.outHeight {
+                        let i0 = (c * g.height + 2 * oy) * g.width, o = (c * g.outHeight + oy) * g.outWidth
+                        sn_maxpool2x2_row_indices(input + i0, input + i0 + g.width, i0, i0 + g.width, output + o, indices + o, g.outWidth)
+                    }
+                }
+            }
+            return
+        }
         Parallel.chunks(g.channels) { range in
             for c in range {
                 for oy in 0..<g.outHeight {

@@ -70,9 +70,13 @@ public extension Kernels {
     /// Transformed weights written into `u` (`groups·36·m·c` floats). With `flipped`, the kernels of the input-delta
     /// convolution: `groups` blocks of `[36][c][m]`, each kernel turned by 180°.
     static func winogradWeights(_ weights: UnsafePointer<Float>, groups: Int, filters m: Int, channels c: Int, flipped: Bool,
-                                into u: UnsafeMutablePointer<Float>) {
+                                into u: UnsafeMutablePointer<Float>, threads: Int = Parallel.threads) {
         for group in 0..<groups {
-            sn_winograd_weights(weights + group * m * c * 9, m, c, flipped ? 1 : 0, u + group * 36 * m * c)
+            // Filters split across the threads: each writes its own filters' entries of every ξ.
+            Parallel.chunks(m, grain: max(1, 4096 / max(1, c)), threads: threads) { filters in
+                sn_winograd_weights(weights + group * m * c * 9, m, c, filters.lowerBound, filters.upperBound, flipped ? 1 : 0,
+                                    u + group * 36 * m * c)
+            }
         }
     }
 

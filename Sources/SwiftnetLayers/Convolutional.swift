@@ -207,7 +207,8 @@ public final class ConvolutionalLayer: Layer {
         let m = config.filters / groups
         let spatial = g.outSpatial
         if let kernels = trainingWinograd, usesWinograd {
-            Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: g.channels, flipped: false, into: kernels.forward.pointer)
+            Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: g.channels, flipped: false, into: kernels.forward.pointer,
+                                    threads: ctx.threads)
             Kernels.convolutionWinograd(g, groups: groups, filters: m, batch: ctx.batch, transformed: kernels.forward.pointer, bias: nil,
                                         activation: .linear, mergeImages: false, input: ctx.input, output: output.pointer,
                                         workspace: ctx.workspace, threads: ctx.threads)
@@ -265,7 +266,8 @@ public final class ConvolutionalLayer: Layer {
                                     workspace: ctx.workspace, threads: ctx.threads)
         if winogradDelta, let inputDelta = ctx.inputDelta, let kernels = trainingWinograd {
             let c = geometry.channels
-            Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: c, flipped: true, into: kernels.inputDelta.pointer)
+            Kernels.winogradWeights(weights.pointer, groups: groups, filters: m, channels: c, flipped: true, into: kernels.inputDelta.pointer,
+                                    threads: ctx.threads)
             Kernels.convolutionWinograd(Kernels.winogradInputDeltaGeometry(geometry, filters: m), groups: groups, filters: c,
                                         batch: ctx.batch, transformed: kernels.inputDelta.pointer, bias: nil, activation: .linear,
                                         accumulate: true, mergeImages: false, input: delta.pointer, output: inputDelta, workspace: ctx.workspace,

@@ -221,6 +221,7 @@ final class KernelTests: XCTestCase {
                                      outHeight: outH, outWidth: outW)
                 let input = (0..<(3 * h * w)).map { Float(($0 * 37) % 19) - 9 }
                 var expected = [Float](repeating: 0, count: 3 * outH * outW)
+                var expectedIndices = [Int32](repeating: -1, count: 3 * outH * outW)
                 for c in 0..<3 {
                     for oy in 0..<outH {
                         for ox in 0..<outW {
@@ -228,13 +229,28 @@ final class KernelTests: XCTestCase {
                             for ky in 0..<size {
                                 for kx in 0..<size {
                                     let iy = oy * stride - padding / 2 + ky, ix = ox * stride - padding / 2 + kx
-                                    if iy >= 0, iy < h, ix >= 0, ix < w { m = max(m, input[(c * h + iy) * w + ix]) }
+                                    // darknet's scan: a later tap wins only when strictly greater (ties keep the first).
+                                    if iy >= 0, iy < h, ix >= 0, ix < w, input[(c * h + iy) * w + ix] > m {
+                                        m = input[(c * h + iy) * w + ix]
+                                        expectedIndices[(c * outH + oy) * outW + ox] = Int32((c * h + iy) * w + ix)
+                                    }
                                 }
                             }
                             expected[(c * outH + oy) * outW + ox] = m
                         }
                     }
                 }
+                // With argmax indices (training), including the whole-window 2×2/2 row kernel.
+                var withIndices = [Float](repeating: .nan, count: expected.count)
+                var indices = [Int32](repeating: -7, count: expected.count)
+                var unused = [Float](repeating: 0, count: max(1, Kernels.maxpoolScratchCount(g)))
+                input.withUnsafeBufferPointer { i in withIndices.withUnsafeMutableBufferPointer { o in
+                    unused.withUnsafeMutableBufferPointer { sc in indices.withUnsafeMutableBufferPointer { ix in
+                        Kernels.maxpool(g, input: i.baseAddress!, output: o.baseAddress!, scratch: sc.baseAddress!, indices: ix.baseAddress!)
+                    } }
+                } }
+                XCTAssertEqual(withIndices, expected, "indices: size \(size) stride \(stride) padding \(padding), \(h)×\(w)")
+                XCTAssertEqual(indices, expectedIndices, "indices: size \(size) stride \(stride) padding \(padding), \(h)×\(w)")
                 var output = [Float](repeating: .nan, count: expected.count)
                 var scratch = [Float](repeating: 0, count: max(1, Kernels.maxpoolScratchCount(g)))
                 input.withUnsafeBufferPointer { i in output.withUnsafeMutableBufferPointer { o in scratch.withUnsafeMutableBufferPointer { sc in

@@ -30,11 +30,15 @@ void sn_winograd_input(const float *in, long H, long W, long pad, long tilesW, l
 void sn_winograd_output(const float *Mx, long ldm, long xiStride, long tilesW, long ty0, long ty1, long m0, long m1,
                         long OH, long OW, const float *bias, int accumulate, float *out, float *rows);
 
-/// Transformed 3×3 kernels of `M` filters of `C` channels: U[ξ][m][c] = (G·w[m][c]·Gᵀ)[ξ]; `flipped` gives the
-/// kernels of the input-delta convolution instead, U[ξ][c][m] from w[m][c] turned by 180°.
-void sn_winograd_weights(const float *w, long M, long C, int flipped, float *U);
+/// Transformed 3×3 kernels of filters [m0, m1) of `M` filters of `C` channels: U[ξ][m][c] = (G·w[m][c]·Gᵀ)[ξ];
+/// `flipped` gives the kernels of the input-delta convolution instead, U[ξ][c][m] from w[m][c] turned by 180°.
+void sn_winograd_weights(const float *w, long M, long C, long m0, long m1, int flipped, float *U);
 
 /// out[i] = max(r0[2i], r0[2i+1], r1[2i], r1[2i+1]) for i < n (one output row of a 2×2 stride-2 max-pool).
 void sn_maxpool2x2_row(const float *r0, const float *r1, float *out, long n);
+
+/// The same row with the argmax's flat input index in `idx` (`i0`, `i1`: the indices of r0[0] and r1[0]); taps in
+/// darknet's order, a later one winning only when strictly greater.
+void sn_maxpool2x2_row_indices(const float *r0, const float *r1, long i0, long i1, float *out, int *idx, long n);
 
 #endif
