@@ -92,10 +92,11 @@ public final class ConvolutionalLayer: Layer {
         // In the network's shared workspace, so only the largest layer counts.
         guard training else { return inference }
         let m = config.filters / config.groups
-        let winograd = allowWinograd && Kernels.winogradEligible(geometry, filters: m)
-            ? max(Kernels.winogradWorkspaceCount(geometry, filters: m, batch: batch, threads: threads),
+        // Training's Winograd blocks stay within one image (mergeImages: false), so batch 1 sizes them.
+        let winograd = usesWinograd
+            ? max(Kernels.winogradWorkspaceCount(geometry, filters: m, threads: threads),
                   Kernels.winogradWorkspaceCount(Kernels.winogradInputDeltaGeometry(geometry, filters: m), filters: geometry.channels,
-                                                 batch: batch, threads: threads))
+                                                 threads: threads))
             : 0
         return max(inference, winograd, Kernels.convolutionBatchWorkspaceCount(geometry, threads: threads),
                    Kernels.convolutionBackwardWorkspaceCount(geometry, weightCount: weights.count, threads: threads))
@@ -109,7 +110,8 @@ public final class ConvolutionalLayer: Layer {
         let n = batch * outputShape.count
         if preActivation.count != n { preActivation = Buffer(count: n) }
         bn?.allocateTraining(count: n)
-        if allowWinograd, Kernels.winogradEligible(geometry, filters: config.filters / config.groups), trainingWinograd == nil {
+        // Only layers that run as Winograd at this size (called again after every resize) hold the 4× kernels.
+        if usesWinograd, trainingWinograd == nil {
             trainingWinograd = (Buffer(count: weights.count * 4), Buffer(count: weights.count * 4))
         }
         _ = trainables
@@ -251,11 +253,11 @@ public final class ConvolutionalLayer: Layer {
         } else {
             Kernels.activationGradient(preActivation.pointer, delta: delta.pointer, batch: ctx.batch, channels: config.filters,
                                        spatial: spatial, config.activation)
-        }
-        if let bn, config.activation.isChannelwise {
-            bn.backward(delta.pointer, batch: ctx.batch, spatial: spatial, betaUpdate: biasTrainable.update)
-        } else if bn == nil {
-            Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: biasTrainable.update.pointer)
+            if let bn {
+                bn.backward(delta.pointer, batch: ctx.batch, spatial: spatial, betaUpdate: biasTrainable.update)
+            } else {
+                Kernels.sumPerChannel(delta.pointer, batch: ctx.batch, channels: config.filters, spatial: spatial, into: biasTrainable.update.pointer)
+            }
         }
         let groups = config.groups, m = config.filters / groups
         // The input delta of a 3×3 stride-1 layer is itself a 3×3 convolution (turned kernels): Winograd as well.
